@@ -1,0 +1,128 @@
+"""Compose replies: body, "Source:" line, disclaimer and specialist referral, plus follow-ups.
+
+Every reply the bot sends is built by `finish`, so every reply ends with the disclaimer and a
+referral; medical replies also name their sources.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+
+from bot.knowledge import KnowledgeBase, Resolution
+from bot.referral import referral_text
+
+MAX_BUTTONS = 4
+MAX_RELATED = 3
+
+
+@dataclass(frozen=True)
+class Button:
+    title: str
+    payload: str
+
+    def as_dict(self) -> Dict[str, str]:
+        return {"title": self.title, "payload": self.payload}
+
+
+@dataclass
+class Reply:
+    """One bot message."""
+
+    text: str
+    kind: str
+    buttons: List[Button] = field(default_factory=list)
+    entry: Optional[str] = None  # entry key ("id" or "id:variant") when an entry answered
+    sources: Tuple[str, ...] = ()
+    slots: Dict[str, Optional[str]] = field(default_factory=dict)
+
+    def as_message(self) -> Dict[str, object]:
+        message: Dict[str, object] = {"text": self.text}
+        if self.buttons:
+            message["buttons"] = [b.as_dict() for b in self.buttons]
+        return message
+
+
+def citation(kb: KnowledgeBase, source_ids: Iterable[str]) -> str:
+    ids = list(dict.fromkeys(source_ids))
+    if not ids:
+        return ""
+    names = [kb.sources[sid].publisher for sid in ids]
+    label = kb.messages["source_label"] if len(names) == 1 else kb.messages["sources_label"]
+    return f"{label}: {'; '.join(names)}."
+
+
+def closing(kb: KnowledgeBase, region: Optional[str], short: bool = False) -> str:
+    """Disclaimer, then the specialist referral: the end of every message."""
+    disclaimer = kb.contacts["disclaimer_short" if short else "disclaimer"].strip()
+    referral = referral_text(kb, region)
+    return f"{disclaimer}\n{kb.messages['referral_label']}: {referral}"
+
+
+def finish(
+    kb: KnowledgeBase,
+    parts: Sequence[str],
+    *,
+    kind: str,
+    region: Optional[str],
+    sources: Sequence[str] = (),
+    buttons: Sequence[Button] = (),
+    entry: Optional[str] = None,
+    short: bool = False,
+) -> Reply:
+    body = "\n\n".join(p.strip() for p in parts if p and p.strip())
+    cite = citation(kb, sources)
+    text = "\n\n".join(x for x in (body, cite, closing(kb, region, short)) if x)
+    return Reply(text=text, kind=kind, buttons=list(buttons)[:MAX_BUTTONS], entry=entry, sources=tuple(dict.fromkeys(sources)))
+
+
+def button_for(kb: KnowledgeBase, entry_id: str, variant: Optional[str] = None, title: Optional[str] = None) -> Button:
+    kind, subject = kb.entry_target(entry_id, variant)
+    entities = {subject.label: subject.value} if subject else {}
+    payload = f"/{kind}{json.dumps(entities, separators=(',', ':'))}" if entities else f"/{kind}"
+    label = title or (kb.subjects[variant].title.capitalize() if variant else kb.entries[entry_id].title)
+    return Button(title=label, payload=payload)
+
+
+def related_buttons(kb: KnowledgeBase, resolution: Resolution) -> List[Button]:
+    return [button_for(kb, rel) for rel in resolution.entry.related[:MAX_RELATED]]
+
+
+def answer_reply(kb: KnowledgeBase, resolution: Resolution, region: Optional[str], lead: Sequence[str] = ()) -> Reply:
+    """A knowledge-base answer; says so when it is more general than what was asked."""
+    parts = list(lead)
+    if not resolution.specific and resolution.asked_subject:
+        parts.append(
+            kb.messages["not_specific"].format(
+                subject=kb.title(resolution.asked_subject), general=kb.title(resolution.answered_subject)
+            )
+        )
+    parts.append(resolution.answer)
+    return finish(
+        kb,
+        parts,
+        kind="answer",
+        region=region,
+        sources=resolution.sources,
+        buttons=related_buttons(kb, resolution),
+        entry=resolution.key,
+    )
+
+
+def message_reply(kb: KnowledgeBase, key: str, region: Optional[str], kind: str, buttons: Sequence[Button] = (), **fmt: str) -> Reply:
+    """A fixed message from messages.yml (greeting, goodbye, out of scope ...)."""
+    return finish(kb, [kb.messages[key].format(**fmt)], kind=kind, region=region, buttons=buttons, short=True)
+
+
+def starter_buttons(kb: KnowledgeBase) -> List[Button]:
+    return [button_for(kb, "what_is_net"), button_for(kb, "common_symptoms"), button_for(kb, "find_specialist")]
+
+
+def region_buttons() -> List[Button]:
+    return [
+        Button("United States", '/inform_region{"region":"us"}'),
+        Button("Canada", '/inform_region{"region":"canada"}'),
+        Button("United Kingdom", '/inform_region{"region":"uk"}'),
+        Button("Somewhere else", '/inform_region{"region":"elsewhere"}'),
+    ]

@@ -1,0 +1,246 @@
+"""Decide and compose the bot's reply to one user turn.
+
+Order of checks, safest first:
+  1. empty or unreadable input -> a friendly request to type a question
+  2. an emergency described as happening now -> urgent-care advice first
+  3. "do I / does my mum have ...?" -> never a diagnosis
+  4. small talk, region, out of scope
+  5. things the sources do not cover (medicines, doses, survival figures ...) -> said plainly
+  6. a knowledge-base answer for (question kind x subject), or the honest fallback
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Mapping, Optional, Sequence
+
+from bot import answers, referral, safety
+from bot.answers import Reply
+from bot.config import settings
+from bot.knowledge import QUESTION_KINDS, STICKY_LABELS, KnowledgeBase, Resolution, get_knowledge_base
+from bot.nlp import Mention, analyse, normalise_value
+from bot.retrieval import get_retriever
+
+SMALL_TALK = {
+    "greet": "greet",
+    "goodbye": "goodbye",
+    "thanks": "thanks",
+    "bot_challenge": "bot_challenge",
+    "ask_capabilities": "capabilities",
+}
+FALLBACK_INTENTS = ("nlu_fallback", "", None)
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+
+
+@dataclass
+class Turn:
+    """What the action server knows about the latest user message."""
+
+    text: str = ""
+    intent: Optional[str] = None
+    confidence: float = 0.0
+    entities: Sequence[Mapping[str, Any]] = ()
+    context_subject: Optional[str] = None
+    region: Optional[str] = None
+    region_asked: bool = False
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+
+
+def clean_text(raw: Any, limit: int) -> tuple[str, bool]:
+    """Printable, normalised text of at most `limit` characters; and whether it was cut."""
+    if not isinstance(raw, str):
+        return "", False
+    text = unicodedata.normalize("NFC", raw)
+    text = _CONTROL.sub(" ", text)
+    text = re.sub(r"\s+", " ", text).strip()
+    if len(text) > limit:
+        return text[:limit], True
+    return text, False
+
+
+def _subjects_from(turn: Turn, mentions: Sequence[Mention], kb: KnowledgeBase) -> List[Mention]:
+    """Subjects from the NLU entities (incl. button payloads) and from our own vocabulary."""
+    found: List[Mention] = []
+    for entity in turn.entities or ():
+        if not isinstance(entity, Mapping):
+            continue
+        value = normalise_value(entity.get("value"), kb)
+        if value:
+            subject = kb.subjects[value]
+            found.append(Mention(subject.label, value, str(entity.get("value")), -1, -1))
+    known = {m.value for m in found}
+    found.extend(m for m in mentions if m.value not in known and m.value in kb.subjects)
+    return found
+
+
+def respond(turn: Turn, kb: Optional[KnowledgeBase] = None) -> Reply:
+    kb = kb or get_knowledge_base()
+    config = settings()
+    text, truncated = clean_text(turn.text, config.max_message_chars)
+    is_payload = text.startswith("/")
+    lemmas_, mentions = analyse(text) if text and not is_payload else ([], [])
+    subjects = _subjects_from(turn, mentions, kb)
+    named_region = referral.region_from_values(m.value for m in subjects if m.label == "region")
+    region = (
+        named_region
+        or referral.normalise_region(turn.region)
+        or referral.region_from_metadata(turn.metadata)
+        or referral.normalise_region(config.default_region)
+    )
+    slots: Dict[str, Optional[str]] = {}
+    if region and region != turn.region:
+        slots["region"] = region
+
+    reply = _decide(turn, text, truncated, mentions, subjects, region, named_region, kb, slots)
+    reply.slots.update(slots)
+    return reply
+
+
+def _decide(
+    turn: Turn,
+    text: str,
+    truncated: bool,
+    mentions: Sequence[Mention],
+    subjects: Sequence[Mention],
+    region: Optional[str],
+    named_region: Optional[str],
+    kb: KnowledgeBase,
+    slots: Dict[str, Optional[str]],
+) -> Reply:
+    intent = turn.intent or None
+    confidence = float(turn.confidence or 0.0)
+    lead = [kb.messages["too_long"]] if truncated else []
+
+    if not text and not turn.entities:
+        return answers.message_reply(kb, "empty", region, "empty", buttons=answers.starter_buttons(kb))
+
+    # 2. Emergencies, whatever else the message says.
+    check = safety.check_emergency(text, mentions, intent, confidence)
+    if check.emergency:
+        parts = [referral.emergency_text(kb, region), str(kb.contacts["emergency"]["note"])]
+        return answers.finish(kb, parts, kind="emergency", region=region, sources=["ipsen-2019", "netday-article"])
+
+    # 3. Never diagnose.
+    if safety.is_diagnosis_request(text, intent, confidence):
+        return _diagnosis_reply(kb, subjects, region)
+
+    # 4. Small talk, region, out of scope.
+    if intent in SMALL_TALK and confidence >= config_min(kb) and not _has_topic(subjects):
+        key = SMALL_TALK[intent]
+        buttons = answers.starter_buttons(kb) if key in ("greet", "capabilities") else []
+        return answers.message_reply(kb, key, region, "smalltalk", buttons=buttons)
+    if intent == "inform_region" or (named_region and not _has_topic(subjects) and intent not in QUESTION_KINDS):
+        if region:
+            slots["region"] = region
+            return answers.finish(
+                kb,
+                [kb.messages["region_thanks"].format(region=referral.region_title(kb, region))],
+                kind="region",
+                region=region,
+                short=True,
+            )
+    other = [m for m in subjects if m.label == "other_condition"]
+    if (intent == "out_of_scope" and confidence >= config_min(kb) and not _has_topic(subjects)) or (
+        other and not _has_topic(subjects)
+    ):
+        return answers.message_reply(kb, "out_of_scope", region, "out_of_scope", buttons=answers.starter_buttons(kb))
+
+    # 5 and 6. Knowledge-base answers.
+    question = intent if intent in QUESTION_KINDS and confidence >= config_min(kb) else None
+    routing = [m.value for m in subjects if m.label not in ("uncovered", "region", "other_condition")]
+    context = turn.context_subject if turn.context_subject in kb.subjects else None
+    resolution = kb.resolve(question, routing, context) if question else None
+    uncovered = [m for m in subjects if m.label == "uncovered"]
+    if uncovered:
+        return _uncovered_reply(kb, uncovered, resolution, region, lead, slots)
+    if resolution is None:
+        return _fallback_reply(kb, text, region, lead)
+    sticky = [m.value for m in subjects if m.label in STICKY_LABELS]
+    if sticky:
+        slots["subject"] = resolution.asked_subject if resolution.asked_subject in sticky else sticky[0]
+    reply = answers.answer_reply(kb, resolution, region, lead)
+    if question == "find_specialist" and not region and not turn.region_asked:
+        reply.buttons = answers.region_buttons()
+        reply.text = reply.text.replace(
+            answers.closing(kb, region), f"{kb.messages['region_ask']}\n\n{answers.closing(kb, region)}"
+        )
+        slots["region_asked"] = "true"
+    return reply
+
+
+def config_min(kb: KnowledgeBase) -> float:
+    return settings().min_intent_confidence
+
+
+def _has_topic(subjects: Sequence[Mention]) -> bool:
+    return any(m.label in ("net_type", "condition", "hormone", "concept") for m in subjects)
+
+
+def _diagnosis_reply(kb: KnowledgeBase, subjects: Sequence[Mention], region: Optional[str]) -> Reply:
+    parts = [kb.messages["diagnose_me"]]
+    sources = ["ipsen-2019", "cruk-2025"]
+    named = [m.value for m in subjects if m.label in ("symptom", "condition", "net_type")]
+    resolution: Optional[Resolution] = None
+    if named:
+        resolution = kb.resolve("ask_symptoms", named)
+    if resolution is None:
+        resolution = kb.resolve("ask_symptoms", ["net"])
+    if resolution is not None:
+        parts.append(f"{kb.messages['diagnose_me_symptoms']} {resolution.answer}")
+        sources.extend(resolution.sources)
+    return answers.finish(
+        kb, parts, kind="diagnosis", region=region, sources=sources, buttons=[answers.button_for(kb, "diagnosis_first_steps")]
+    )
+
+
+def _uncovered_reply(
+    kb: KnowledgeBase,
+    uncovered: Sequence[Mention],
+    resolution: Optional[Resolution],
+    region: Optional[str],
+    lead: Sequence[str],
+    slots: Dict[str, Optional[str]],
+) -> Reply:
+    what = " or ".join(dict.fromkeys(kb.subjects[m.value].title for m in uncovered))
+    parts = list(lead) + [kb.messages["uncovered"].format(what=what)]
+    sources: List[str] = []
+    buttons: List[answers.Button] = []
+    entry = None
+    if resolution is not None:
+        parts.append(f"{kb.messages['uncovered_related']} {resolution.answer}")
+        sources.extend(resolution.sources)
+        buttons = answers.related_buttons(kb, resolution)
+        entry = resolution.key
+    return answers.finish(kb, parts, kind="uncovered", region=region, sources=sources, buttons=buttons, entry=entry)
+
+
+def _fallback_reply(kb: KnowledgeBase, text: str, region: Optional[str], lead: Sequence[str]) -> Reply:
+    """Not sure what was asked: answer only when retrieval is confident, else suggest."""
+    config = settings()
+    hits = get_retriever().search(text) if text and not text.startswith("/") else []
+    if hits and hits[0].score >= config.retrieval_direct_threshold:
+        top = hits[0]
+        entry = kb.entries[top.entry]
+        variant = entry.variants.get(top.variant) if top.variant else None
+        resolution = Resolution(entry, variant, top.variant, top.variant, True)
+        reply = answers.answer_reply(kb, resolution, region, lead)
+        reply.kind = "retrieval"
+        return reply
+    suggestions = [h for h in hits if h.score >= config.retrieval_suggest_threshold]
+    parts = list(lead) + [kb.messages["fallback"]]
+    if suggestions:
+        parts.append(kb.messages["fallback_suggest"])
+        buttons = [answers.button_for(kb, h.entry, h.variant) for h in suggestions]
+    else:
+        parts.append(kb.messages["fallback_examples"])
+        buttons = answers.starter_buttons(kb)
+    return answers.finish(kb, parts, kind="fallback", region=region, buttons=buttons, short=True)
+
+
+def error_reply(region: Optional[str] = None, kb: Optional[KnowledgeBase] = None) -> Reply:
+    """What the user gets when something failed inside the bot."""
+    kb = kb or get_knowledge_base()
+    return answers.message_reply(kb, "error", region, "error")

@@ -1,0 +1,77 @@
+"""Specialist referral that fits where the person is (US, Canada, UK, elsewhere/unknown).
+
+All contact details live in data/knowledge/contacts.yml.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable, Mapping, Optional
+
+from bot.knowledge import KnowledgeBase
+
+REGIONS = ("us", "canada", "uk", "elsewhere")
+
+# Channel metadata keys that may carry a country (ISO code or name).
+_METADATA_KEYS = ("region", "country", "country_code", "locale")
+_COUNTRY_CODES = {
+    "us": "us", "usa": "us", "en-us": "us", "en_us": "us",
+    "ca": "canada", "can": "canada", "en-ca": "canada", "fr-ca": "canada", "en_ca": "canada",
+    "gb": "uk", "uk": "uk", "gbr": "uk", "en-gb": "uk", "en_gb": "uk",
+}
+
+
+def normalise_region(value: Any) -> Optional[str]:
+    if not isinstance(value, str):
+        return None
+    key = value.strip().lower()
+    if key in REGIONS:
+        return key
+    if key in _COUNTRY_CODES:
+        return _COUNTRY_CODES[key]
+    if key in ("united states", "america", "united states of america"):
+        return "us"
+    if key == "canada":
+        return "canada"
+    if key in ("united kingdom", "england", "scotland", "wales", "northern ireland", "britain"):
+        return "uk"
+    return "elsewhere" if len(key) >= 2 else None
+
+
+def region_from_metadata(metadata: Optional[Mapping[str, Any]]) -> Optional[str]:
+    if not isinstance(metadata, Mapping):
+        return None
+    for key in _METADATA_KEYS:
+        if key in metadata:
+            region = normalise_region(metadata[key])
+            if region:
+                return region
+    return None
+
+
+def region_from_values(values: Iterable[str]) -> Optional[str]:
+    """The region named in the message (entity values), most specific first."""
+    named = [v for v in values if v in REGIONS]
+    for region in ("uk", "canada", "us", "elsewhere"):
+        if region in named:
+            return region
+    return None
+
+
+def referral_text(kb: KnowledgeBase, region: Optional[str]) -> str:
+    """The specialist referral for `region` (all three contacts, short, when unknown)."""
+    contacts = kb.contacts["referral"]
+    if region in ("us", "canada", "uk"):
+        block = contacts[region]
+        return str(block["text"]).format(**{k: v for k, v in block.items() if k != "text"}).strip()
+    return str(contacts["elsewhere"]).strip()
+
+
+def emergency_text(kb: KnowledgeBase, region: Optional[str]) -> str:
+    block = kb.contacts["emergency"]
+    numbers = block["numbers"].get(region) if region else None
+    return str(block["intro"]).format(numbers=numbers or block["unknown"]).strip()
+
+
+def region_title(kb: KnowledgeBase, region: str) -> str:
+    subject = kb.subjects.get(region)
+    return subject.title if subject else region
