@@ -1,0 +1,62 @@
+"""The one action that answers every user turn, and the fallback override."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.answers import Reply
+from bot.dialogue import Turn, error_reply, respond
+
+logger = logging.getLogger(__name__)
+
+
+def turn_from_tracker(tracker: Tracker) -> Turn:
+    """What `bot/` needs from the tracker: text, intent, entities, slots and channel metadata."""
+    message: Dict[str, Any] = tracker.latest_message or {}
+    intent = message.get("intent") or {}
+    metadata = message.get("metadata") or tracker.get_slot("session_started_metadata") or {}
+    return Turn(
+        text=message.get("text") or "",
+        intent=intent.get("name"),
+        confidence=float(intent.get("confidence") or 0.0),
+        entities=message.get("entities") or [],
+        context_subject=tracker.get_slot("subject"),
+        region=tracker.get_slot("region"),
+        region_asked=bool(tracker.get_slot("region_asked")),
+        metadata=metadata if isinstance(metadata, dict) else {},
+    )
+
+
+def send(dispatcher: CollectingDispatcher, reply: Reply) -> List[Dict[Text, Any]]:
+    dispatcher.utter_message(**reply.as_message())  # type: ignore[arg-type]
+    return [SlotSet(name, value) for name, value in reply.slots.items()]
+
+
+class ActionAnswer(Action):
+    """Answer the latest message: safety checks, then the knowledge base."""
+
+    def name(self) -> Text:
+        return "action_answer"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
+        region: Optional[str] = tracker.get_slot("region")
+        try:
+            reply = respond(turn_from_tracker(tracker))
+        except Exception:  # the user must always get a safe reply
+            logger.exception("action_answer failed")
+            reply = error_reply(region)
+        return send(dispatcher, reply)
+
+
+class ActionDefaultFallback(ActionAnswer):
+    """Rasa's core fallback goes through the same safe path (honest 'not sure' + referral)."""
+
+    def name(self) -> Text:
+        return "action_default_fallback"

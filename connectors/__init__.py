@@ -1,0 +1,1 @@
+"""Rasa input channels of ours (loaded by module path from credentials.yml)."""

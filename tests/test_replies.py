@@ -1,0 +1,148 @@
+"""Every reply the bot can send ends with the disclaimer and a specialist referral,
+and every reply carrying medical information names its sources."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from bot import answers
+from bot.dialogue import Turn, error_reply, respond
+from bot.knowledge import QUESTION_KINDS, Resolution
+from bot.referral import REGIONS, referral_text
+
+REGIONS_AND_UNKNOWN = list(REGIONS) + [None]
+PAYLOAD = re.compile(r"^/(\w+)(\{.*\})?$")
+
+
+def assert_ends_safely(kb, reply, region):
+    text = reply.text
+    referral = referral_text(kb, region)
+    assert text.endswith(referral), text[-300:]
+    tail = text[-(len(referral) + 400) :]
+    assert "not a doctor" in tail, tail
+    assert "NET specialist" in tail
+
+
+def assert_cited(kb, reply):
+    assert reply.sources, reply.kind
+    line = answers.citation(kb, reply.sources)
+    assert line in reply.text
+    for sid in reply.sources:
+        assert kb.sources[sid].publisher in line
+
+
+def every_answer(kb):
+    for entry in kb.entries.values():
+        yield Resolution(entry, None, None, None, True)
+        for variant in entry.variants.values():
+            yield Resolution(entry, variant, variant.key, variant.key, True)
+
+
+@pytest.mark.parametrize("region", REGIONS_AND_UNKNOWN)
+def test_every_knowledge_base_answer_is_cited_and_ends_with_disclaimer_and_referral(kb, region):
+    count = 0
+    for resolution in every_answer(kb):
+        reply = answers.answer_reply(kb, resolution, region)
+        assert reply.text.startswith(resolution.answer)
+        assert_cited(kb, reply)
+        assert_ends_safely(kb, reply, region)
+        count += 1
+    assert count >= len(kb.entries)
+
+
+@pytest.mark.parametrize("region", REGIONS_AND_UNKNOWN)
+@pytest.mark.parametrize(
+    "turn",
+    [
+        Turn("hello", "greet", 0.99),
+        Turn("bye", "goodbye", 0.99),
+        Turn("thanks!", "thanks", 0.99),
+        Turn("are you a bot?", "bot_challenge", 0.99),
+        Turn("what can you do", "ask_capabilities", 0.99),
+        Turn("what's the weather like", "out_of_scope", 0.99),
+        Turn("what are the symptoms of diabetes", "ask_symptoms", 0.9),
+        Turn("", None, 0.0),
+        Turn("   ", "greet", 0.9),
+        Turn("qwpoeiru zxmcnv", "nlu_fallback", 0.2),
+        Turn("what is it", "ask_definition", 0.9),
+        Turn("What dose of octreotide is safe?", "ask_treatment", 0.9),
+        Turn("what is the 5 year survival rate", "ask_outlook", 0.9),
+        Turn("do I have a NET? I keep flushing", "ask_diagnose_me", 0.9),
+        Turn("my dad is having a carcinoid crisis right now and can't breathe", "report_emergency", 0.9),
+        Turn("how do I find a NET specialist", "find_specialist", 0.9),
+        Turn("I'm in Toronto", "inform_region", 0.9),
+        Turn("x" * 12000, "nlu_fallback", 0.1),
+        Turn("<script>alert(1)</script>", "nlu_fallback", 0.1),
+        Turn("🙂🙂 ¿qué es un tumor neuroendocrino? 神经内分泌肿瘤", "nlu_fallback", 0.1),
+    ],
+    ids=lambda t: (t.intent or "none") + ":" + t.text[:20],
+)
+def test_every_reply_path_ends_with_disclaimer_and_referral(kb, turn, region):
+    reply = respond(Turn(**{**turn.__dict__, "region": region}), kb)
+    effective = reply.slots.get("region", region)
+    assert_ends_safely(kb, reply, effective)
+    if reply.kind in ("answer", "diagnosis", "emergency", "retrieval") or (reply.kind == "uncovered" and reply.entry):
+        assert_cited(kb, reply)
+
+
+@pytest.mark.parametrize("region", REGIONS_AND_UNKNOWN)
+def test_error_reply_ends_with_disclaimer_and_referral(kb, region):
+    assert_ends_safely(kb, error_reply(region, kb), region)
+
+
+def test_every_follow_up_button_leads_to_its_entry(kb):
+    for entry in kb.entries.values():
+        for button in answers.related_buttons(kb, Resolution(entry, None, None, None, True)):
+            match = PAYLOAD.match(button.payload)
+            assert match, button.payload
+            kind, entities = match.group(1), json.loads(match.group(2) or "{}")
+            assert kind in QUESTION_KINDS
+            resolved = kb.resolve(kind, list(entities.values()))
+            assert resolved is not None and resolved.entry.title == button.title
+
+
+def test_emergency_advice_comes_first_with_the_right_number(kb):
+    reply = respond(Turn("my husband is having a carcinoid crisis right now", "report_emergency", 0.9, region="uk"), kb)
+    assert reply.kind == "emergency"
+    assert reply.text.startswith("This may be a medical emergency")
+    assert "999" in reply.text.split("\n")[0]
+    us = respond(Turn("my husband is having a carcinoid crisis right now", "report_emergency", 0.9, region="us"), kb)
+    assert "911" in us.text.split("\n")[0]
+
+
+def test_answers_more_general_than_the_question_say_so(kb):
+    reply = respond(Turn("what causes lung NETs?", "ask_causes", 0.9), kb)
+    assert reply.entry == "causes"
+    assert reply.text.startswith("My sources don't have information on this specific to lung NETs")
+
+
+def test_uncovered_topics_are_named_and_never_answered_with_invented_facts(kb):
+    reply = respond(Turn("what dose of lanreotide do people take", "ask_treatment", 0.9), kb)
+    assert reply.kind == "uncovered"
+    assert reply.text.startswith("My sources don't cover specific medicines and their doses")
+    assert "mg" not in reply.text
+
+
+def test_follow_up_question_stays_on_the_subject(kb):
+    first = respond(Turn("what is carcinoid syndrome?", "ask_definition", 0.95), kb)
+    assert first.entry == "carcinoid_syndrome" and first.slots["subject"] == "carcinoid_syndrome"
+    second = respond(Turn("what are its symptoms?", "ask_symptoms", 0.95, context_subject="carcinoid_syndrome"), kb)
+    assert second.entry == "carcinoid_syndrome_symptoms"
+    third = respond(Turn("how can I avoid it?", "ask_self_care", 0.95, context_subject="carcinoid_syndrome"), kb)
+    assert third.entry == "carcinoid_self_care"
+
+
+def test_region_changes_the_referral(kb):
+    reply = respond(Turn("we live in England, how do we find a specialist", "find_specialist", 0.9), kb)
+    assert reply.slots["region"] == "uk"
+    assert reply.text.endswith(referral_text(kb, "uk"))
+    assert "0808 800 40 40" in reply.text
+
+
+def test_greeting_says_it_is_not_a_doctor(kb):
+    reply = respond(Turn("hi", "greet", 0.99), kb)
+    assert reply.text.startswith("Hello!")
+    assert "not a doctor" in reply.text.split("\n")[0]

@@ -1,0 +1,71 @@
+"""UK/US spellings, plurals, abbreviations and typos map to one subject value."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot import vocabulary
+from bot.nlp import mentions, normalise_value
+
+
+@pytest.mark.parametrize(
+    "text, label, value",
+    [
+        ("what is a neuroendocrine tumour", "net_type", "net"),
+        ("what is a neuroendocrine tumor", "net_type", "net"),
+        ("NEUROENDOCRINE TUMOURS", "net_type", "net"),
+        ("nueroendocrine tumor", "net_type", "net"),
+        ("diarrhoea", "symptom", "diarrhoea"),
+        ("diarrhea", "symptom", "diarrhoea"),
+        ("diarhea", "symptom", "diarrhoea"),
+        ("oesophagus", "organ", "oesophagus"),
+        ("esophagus", "organ", "oesophagus"),
+        ("haemoptysis", "symptom", "haemoptysis"),
+        ("hemoptysis", "symptom", "haemoptysis"),
+        ("BP-NET", "net_type", "lung_net"),
+        ("bronchopulmonary NETs", "net_type", "lung_net"),
+        ("pNETs", "net_type", "pancreatic_net"),
+        ("GEP-NET", "net_type", "gep_net"),
+        ("VIP", "hormone", "vip"),
+        ("5-HT", "hormone", "serotonin"),
+        ("carcinoid syndrome", "condition", "carcinoid_syndrome"),
+        ("carcinoid sindrome", "condition", "carcinoid_syndrome"),
+        ("insulinomas", "net_type", "insulinoma"),
+        ("phaeochromocytoma", "net_type", "pheochromocytoma"),
+        ("MEN1", "condition", "men"),
+        ("I live in Toronto", "region", "canada"),
+        ("we're in the UK", "region", "uk"),
+    ],
+)
+def test_forms_people_type_map_to_one_value(text, label, value):
+    found = mentions(text)
+    assert [(m.label, m.value) for m in found] == [(label, value)]
+
+
+@pytest.mark.parametrize("text", ["do men get NETs more often?", "can you tell us more", "my net income", "I study history"])
+def test_ordinary_words_are_not_mistaken_for_abbreviations(text):
+    labels = {m.label for m in mentions(text)}
+    assert "condition" not in labels and "region" not in labels
+
+
+def test_longest_name_wins():
+    assert [m.value for m in mentions("symptoms of carcinoid syndrome")] == ["carcinoid_syndrome"]
+    assert [m.value for m in mentions("carcinoid heart disease")] == ["carcinoid_heart_disease"]
+
+
+def test_typos_never_collide_with_real_words():
+    english = {"gastric", "tumours"}
+    forms = vocabulary.word_forms("gastrin", True, english, set())
+    assert "gastric" not in forms and "gastrins" in forms and "gastirn" in forms
+
+
+def test_spelling_forms_go_both_ways():
+    assert vocabulary.spelling_forms("tumour") == {"tumour", "tumor"}
+    assert "oesophagus" in vocabulary.spelling_forms("esophagus")
+
+
+def test_entity_values_normalise_to_canonical_ids(kb):
+    assert normalise_value("lung_net", kb) == "lung_net"
+    assert normalise_value("Lung NETs", kb) == "lung_net"
+    assert normalise_value("seratonin", kb) == "serotonin"
+    assert normalise_value("", kb) is None and normalise_value(None, kb) is None
