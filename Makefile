@@ -60,8 +60,8 @@ shell: build train ## Chat in the terminal (rasa shell) with the action server r
 	$(BIN)/rasa shell --model $(MODEL) --endpoints endpoints.yml
 
 lint: $(STAMP) ## ruff + mypy
-	$(BIN)/ruff check bot actions tests scripts
-	$(BIN)/mypy bot actions
+	$(BIN)/ruff check bot actions connectors tests scripts
+	$(BIN)/mypy bot actions connectors
 
 validate: $(STAMP) $(SPACY_MODEL) ## rasa data validate --fail-on-warnings
 	$(BIN)/rasa data validate --fail-on-warnings --quiet

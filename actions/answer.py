@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
@@ -32,7 +32,7 @@ def turn_from_tracker(tracker: Tracker) -> Turn:
     )
 
 
-def send(dispatcher: CollectingDispatcher, reply: Reply) -> List[Dict[Text, Any]]:
+def send(dispatcher: CollectingDispatcher, reply: Reply) -> List[Dict[str, Any]]:
     dispatcher.utter_message(**reply.as_message())  # type: ignore[arg-type]
     return [SlotSet(name, value) for name, value in reply.slots.items()]
 
@@ -40,12 +40,12 @@ def send(dispatcher: CollectingDispatcher, reply: Reply) -> List[Dict[Text, Any]
 class ActionAnswer(Action):
     """Answer the latest message: safety checks, then the knowledge base."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_answer"
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[Dict[Text, Any]]:
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[Dict[str, Any]]:
         region: Optional[str] = tracker.get_slot("region")
         try:
             reply = respond(turn_from_tracker(tracker))
@@ -58,5 +58,5 @@ class ActionAnswer(Action):
 class ActionDefaultFallback(ActionAnswer):
     """Rasa's core fallback goes through the same safe path (honest 'not sure' + referral)."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_default_fallback"

@@ -165,7 +165,7 @@ class KnowledgeBase:
 
     # ------------------------------------------------------------------ loading
     @classmethod
-    def load(cls, directory: Optional[Path] = None) -> "KnowledgeBase":
+    def load(cls, directory: Optional[Path] = None) -> KnowledgeBase:
         directory = directory or settings().knowledge_dir
         subjects = [
             Subject(
@@ -315,7 +315,7 @@ class KnowledgeBase:
             if variant is None:
                 # The most specific variant on the way from the asked subject to the route.
                 for narrower in chain[:depth]:
-                    if narrower in entry.variants:
+                    if narrower is not None and narrower in entry.variants:
                         variant = entry.variants[narrower]
                         break
             answered = variant.key if variant else node
@@ -336,7 +336,9 @@ class KnowledgeBase:
         label priority (condition > NET type > hormone > organ > concept > symptom).
         Returns None when no entry answers this kind of question at all.
         """
-        candidates = [s for s in dict.fromkeys(subjects) if s in self.subjects and self.subjects[s].label in ROUTING_LABELS]
+        candidates: List[Optional[str]] = [
+            s for s in dict.fromkeys(subjects) if s in self.subjects and self.subjects[s].label in ROUTING_LABELS
+        ]
         if not candidates:
             candidates = [context] if context in self.subjects else [None]
         best: Optional[Tuple[Tuple[int, int, int], Resolution]] = None

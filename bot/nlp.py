@@ -23,9 +23,9 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import spacy  # noqa: E402
 from spacy.language import Language  # noqa: E402
 
+from bot import vocabulary  # noqa: E402
 from bot.config import settings  # noqa: E402
 from bot.knowledge import KnowledgeBase, get_knowledge_base  # noqa: E402
-from bot import vocabulary  # noqa: E402
 
 PIPELINE_NAME = "en_netbot"
 PIPELINE_VERSION = "1.0.0"

@@ -8,7 +8,7 @@ caught by these patterns alone, whatever the intent.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Iterable, List, Optional, Sequence, Set, Tuple
 
 from bot.nlp import Mention

@@ -113,7 +113,7 @@ def build_patterns(kb: KnowledgeBase, tokenize: Tokenize, english: Set[str]) -> 
             tokens = tokenize(name)
             if not tokens:
                 continue
-            spec = []
+            spec: List[Dict[str, object]] = []
             for i, token in enumerate(tokens):
                 if not any(c.isalpha() for c in token):
                     spec.append({"ORTH": token})

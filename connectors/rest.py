@@ -11,7 +11,7 @@ from __future__ import annotations
 import inspect
 import logging
 from asyncio import CancelledError
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
+from typing import Any, Awaitable, Callable, Dict, List, Optional
 
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
@@ -34,7 +34,7 @@ def _error(status: int, message: str) -> HTTPResponse:
     return response.json({"error": message}, status=status)
 
 
-def safe_messages(recipient_id: Text, region: Optional[str] = None) -> List[Dict[str, Any]]:
+def safe_messages(recipient_id: str, region: Optional[str] = None) -> List[Dict[str, Any]]:
     reply = error_reply(region)
     message: Dict[str, Any] = {"recipient_id": recipient_id, **reply.as_message()}
     return [message]
@@ -44,7 +44,7 @@ class SafeRestInput(RestInput):
     """Rasa's REST channel with validation and a guaranteed, safe reply."""
 
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return "rest"
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[None]]) -> Blueprint:

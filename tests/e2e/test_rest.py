@@ -1,0 +1,122 @@
+"""End to end over HTTP: the real Rasa server and action server, real messages."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+import requests
+
+from bot.knowledge import get_knowledge_base
+from bot.referral import referral_text
+
+KB = get_knowledge_base()
+
+
+def sender() -> str:
+    return f"e2e-{uuid.uuid4().hex[:12]}"
+
+
+def only_text(response: requests.Response) -> str:
+    assert response.status_code == 200, response.text
+    messages = response.json()
+    assert len(messages) == 1, messages
+    return messages[0]["text"]
+
+
+def assert_safe_ending(text: str, region=None) -> None:
+    assert text.endswith(referral_text(KB, region)), text[-400:]
+    assert "not a doctor" in text[-900:]
+
+
+def test_what_is_a_neuroendocrine_tumour(stack):
+    text = only_text(stack.say(sender(), "what is a neuroendocrine tumour?"))
+    assert text.startswith("A neuroendocrine tumour (NET) is an uncommon type of cancer")
+    assert "Sources: Neuroendocrine Tumor Research Foundation (NETRF); Canadian Cancer Society." in text
+    assert_safe_ending(text)
+
+
+def test_carcinoid_syndrome_then_follow_ups_stay_on_topic(stack):
+    who = sender()
+    first = only_text(stack.say(who, "what is carcinoid syndrome?"))
+    assert first.startswith("Carcinoid syndrome is a group of symptoms")
+    second = only_text(stack.say(who, "what are its symptoms?"))
+    assert second.startswith("The main symptoms of carcinoid syndrome")
+    assert_safe_ending(second)
+
+
+def test_buttons_are_follow_up_questions_that_work(stack):
+    who = sender()
+    response = stack.say(who, "what is carcinoid syndrome?")
+    buttons = response.json()[0]["buttons"]
+    assert len(buttons) == 3
+    followed = only_text(stack.say(who, buttons[0]["payload"]))
+    assert followed.startswith(KB.entries["carcinoid_syndrome_symptoms"].answer[:60])
+
+
+def test_low_confidence_gets_an_honest_reply_not_a_guess(stack):
+    text = only_text(stack.say(sender(), "blorp fizzle wug quux"))
+    assert text.startswith("I'm not sure I understood that")
+    assert_safe_ending(text)
+
+
+def test_region_is_remembered_for_the_referral(stack):
+    who = sender()
+    only_text(stack.say(who, "I live in Toronto"))
+    text = only_text(stack.say(who, "how do I find a NET specialist?"))
+    assert "1-888-939-3333" in text
+    assert_safe_ending(text, "canada")
+
+
+@pytest.mark.parametrize(
+    "message",
+    ["", "   \n\t ", "a" * 10_000, "🙂🙂🙂", "¿Qué es un tumor neuroendocrino?", "神经内分泌肿瘤是什么", "مرحبا",
+     "<script>alert('x')</script>", "'; DROP TABLE events; --", "\u0000\u0007 hello \u202e"],
+    ids=["empty", "whitespace", "10k", "emoji", "spanish", "chinese", "arabic", "html", "sql", "control"],
+)
+def test_bad_input_gets_a_friendly_reply_and_the_conversation_goes_on(stack, message):
+    who = sender()
+    text = only_text(stack.say(who, message))
+    assert_safe_ending(text)
+    if message.strip("\u0000\u0007\u202e \n\t") == "":
+        assert text.startswith("I didn't receive any text")
+    if len(message) == 10_000:
+        assert text.startswith("That message is very long")
+    after = only_text(stack.say(who, "what is a NET?"))
+    assert after.startswith("A neuroendocrine tumour (NET) is")
+
+
+@pytest.mark.parametrize(
+    "body, status",
+    [
+        ({"sender": "x"}, 400),
+        ({"message": "hi"}, 400),
+        ({"sender": "x", "message": 42}, 400),
+        ({"sender": "x", "message": None}, 400),
+        ({"sender": {"a": 1}, "message": "hi"}, 400),
+        ({"sender": "s" * 500, "message": "hi"}, 400),
+        ([1, 2, 3], 400),
+        ({"sender": "x", "message": "m" * 200_000}, 413),
+    ],
+    ids=["no-message", "no-sender", "int-message", "null-message", "object-sender", "huge-sender", "array", "200k"],
+)
+def test_malformed_requests_get_a_clear_4xx(stack, body, status):
+    response = requests.post(stack.webhook, json=body, timeout=30)
+    assert response.status_code == status
+    assert "error" in response.json()
+
+
+def test_invalid_json_gets_400_and_the_server_keeps_working(stack):
+    response = requests.post(stack.webhook, data=b"{not json \xff", headers={"Content-Type": "application/json"}, timeout=30)
+    assert response.status_code == 400
+    assert only_text(stack.say(sender(), "hello")).startswith("Hello!")
+
+
+def test_conversations_are_stored_in_sqlite(stack):
+    import sqlite3
+
+    who = sender()
+    only_text(stack.say(who, "what causes NETs?"))
+    with sqlite3.connect(stack.db) as db:
+        rows = db.execute("select count(*) from events where sender_id = ?", (who,)).fetchone()[0]
+    assert rows >= 3

@@ -1,0 +1,116 @@
+"""Start the real action server and Rasa server on free ports, for end-to-end tests."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from contextlib import closing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, List, Optional
+
+import requests
+
+from bot.config import PROJECT_ROOT
+
+BIN = Path(sys.executable).parent
+MODEL = PROJECT_ROOT / "models" / "netbot.tar.gz"
+CREDENTIALS = PROJECT_ROOT / "build" / "credentials.yml"
+
+
+def free_port() -> int:
+    with closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for(url: str, timeout: float, process: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{url}: process exited early:\n{log.read_text()[-3000:]}")
+        try:
+            if requests.get(url, timeout=2).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.5)
+    raise RuntimeError(f"{url} not ready after {timeout}s:\n{log.read_text()[-3000:]}")
+
+
+@dataclass
+class Stack:
+    workdir: Path
+    rasa_port: int = field(default_factory=free_port)
+    actions_port: int = field(default_factory=free_port)
+    processes: List[subprocess.Popen] = field(default_factory=list)
+    env: Dict[str, str] = field(default_factory=dict)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.rasa_port}"
+
+    @property
+    def webhook(self) -> str:
+        return f"{self.url}/webhooks/rest/webhook"
+
+    @property
+    def db(self) -> Path:
+        return self.workdir / "conversations.db"
+
+    def _env(self) -> Dict[str, str]:
+        env = dict(os.environ)
+        env.update({"PYTHONPATH": str(PROJECT_ROOT), "TF_CPP_MIN_LOG_LEVEL": "3", "RASA_TELEMETRY_ENABLED": "false"})
+        env.update(self.env)
+        return env
+
+    def endpoints(self) -> Path:
+        path = self.workdir / "endpoints.yml"
+        path.write_text(
+            f"action_endpoint:\n  url: http://127.0.0.1:{self.actions_port}/webhook\n"
+            f"tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: {self.db}\n"
+        )
+        return path
+
+    def start_actions(self) -> subprocess.Popen:
+        log = self.workdir / "actions.log"
+        process = subprocess.Popen(
+            [str(BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(self.actions_port)],
+            cwd=PROJECT_ROOT, env=self._env(), stdout=log.open("w"), stderr=subprocess.STDOUT,
+        )
+        self.processes.append(process)
+        wait_for(f"http://127.0.0.1:{self.actions_port}/health", 120, process, log)
+        return process
+
+    def start_rasa(self, credentials: Optional[Path] = None) -> subprocess.Popen:
+        log = self.workdir / "rasa.log"
+        process = subprocess.Popen(
+            [
+                str(BIN / "rasa"), "run", "--model", str(MODEL), "--port", str(self.rasa_port),
+                "--endpoints", str(self.endpoints()), "--credentials", str(credentials or CREDENTIALS),
+                "--cors", "http://localhost:8080",
+            ],
+            cwd=PROJECT_ROOT, env=self._env(), stdout=log.open("a"), stderr=subprocess.STDOUT,
+        )
+        self.processes.append(process)
+        wait_for(f"{self.webhook[: -len('/webhook')]}", 240, process, log)
+        return process
+
+    def stop(self, process: subprocess.Popen) -> None:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+    def stop_all(self) -> None:
+        for process in reversed(self.processes):
+            if process.poll() is None:
+                self.stop(process)
+
+    def say(self, sender: str, message: str, **extra: object) -> requests.Response:
+        return requests.post(self.webhook, json={"sender": sender, "message": message, **extra}, timeout=60)
