@@ -1,0 +1,299 @@
+"""Shape one bot reply for one channel: message length limits, buttons, numbered options.
+
+Pure Python, no Rasa: the connectors in connectors/ call `shape` and only do the sending.
+
+Every reply from bot.answers.finish ends with a closing paragraph, the disclaimer followed by
+the specialist referral. That paragraph is never cut: when a reply is too long for a platform
+it is split into several messages at paragraph, then sentence, then word boundaries, and the
+disclaimer + referral always travel together in the last message (buttons go there too).
+
+Platforms with native buttons get them (shortened where the platform limits their titles,
+with the full titles listed in the text); SMS gets a numbered list instead and a reply of
+"1", "2" ... is turned back into the button's payload by `choose`.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Union
+
+PARAGRAPH = "\n\n"
+
+
+@dataclass(frozen=True)
+class Platform:
+    name: str
+    max_chars: int  # longest text of one message the platform accepts
+    native_buttons: bool
+    max_buttons: int
+    max_button_title: int = 0  # 0: no limit worth applying
+    max_payload_bytes: int = 0  # 0: no limit worth applying
+    numbered_parts: bool = False  # prefix "(1/2) " when a reply is split (SMS may arrive out of order)
+    escape: Optional[str] = None  # "slack": escape &, <, > for Slack's mrkdwn
+    ascii_punctuation: bool = False  # SMS: typographic quotes/dashes cost a UCS-2 encoding
+
+
+PLATFORMS: Dict[str, Platform] = {
+    # Bot API sendMessage: 1-4096 characters; callback_data: 1-64 bytes.
+    "telegram": Platform("telegram", 4096, True, 8, max_payload_bytes=64),
+    # A section block's text: at most 3000 characters; an actions block: at most 25 elements
+    # (we keep 5, Slack's advice for legibility); button text 75, value 2000.
+    "slack": Platform("slack", 3000, True, 5, max_button_title=75, max_payload_bytes=2000, escape="slack"),
+    # Send API: text up to 2000 characters; quick replies: at most 13, title 20 chars, payload 1000.
+    "facebook": Platform("facebook", 2000, True, 13, max_button_title=20, max_payload_bytes=1000),
+    # Twilio Messages API: Body up to 1600 characters (sent as up to 10-11 concatenated SMS).
+    "twilio": Platform("twilio", 1600, False, 9, numbered_parts=True, ascii_punctuation=True),
+    # The website widget (socket.io): one bubble per paragraph, Markdown rendered by the widget.
+    "socketio": Platform("socketio", 20_000, True, 8),
+}
+
+
+@dataclass
+class OutMessage:
+    text: str
+    buttons: List[Dict[str, str]] = field(default_factory=list)  # [{"title", "payload"}]
+
+
+# ---- helpers -------------------------------------------------------------------------------
+
+_SENTENCE_END = re.compile(r"(?<=[.!?;:])\s+")
+_TYPOGRAPHIC = str.maketrans(
+    {
+        "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
+        "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u2033": '"',
+        "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2212": "-",
+        "\u2026": "...", "\u00a0": " ", "\u2009": " ", "\u202f": " ", "\u2022": "-",
+    }
+)
+# The GSM 03.38 default alphabet and its extension table (extension characters cost two).
+_GSM_BASIC = set(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
+    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+_GSM_EXTENDED = set("^{}\\[~]|€\f")
+
+
+def platform(name: Union[str, Platform]) -> Platform:
+    if isinstance(name, Platform):
+        return name
+    try:
+        return PLATFORMS[name]
+    except KeyError:
+        raise ValueError(f"unknown channel {name!r}; known: {', '.join(PLATFORMS)}") from None
+
+
+def sms_segments(text: str) -> int:
+    """How many SMS segments a text costs (GSM-7: 160/153 per segment, else UCS-2: 70/67)."""
+    if not text:
+        return 1
+    if all(ch in _GSM_BASIC or ch in _GSM_EXTENDED for ch in text):
+        units = sum(2 if ch in _GSM_EXTENDED else 1 for ch in text)
+        return 1 if units <= 160 else math.ceil(units / 153)
+    units = len(text.encode("utf-16-le")) // 2
+    return 1 if units <= 70 else math.ceil(units / 67)
+
+
+def escape_slack(text: str) -> str:
+    """Slack mrkdwn: only &, < and > need escaping (and must be, or <!channel> etc. would work)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+_BARE_DOMAIN = re.compile(
+    r"(?<![\w@/.:\[-])((?:[a-z0-9-]+\.)+(?:org|com|ca|uk|net|gov|info|eu))(?![\w@-]|\.[a-z0-9])(/[^\s)\]]*[^\s)\].,;:!?])?"
+)
+
+
+def linkify(text: str) -> str:
+    """Markdown links for bare web addresses ("netrf.org") so the widget makes them clickable.
+
+    Addresses written with http(s):// are left alone: the widget's Markdown links those itself.
+    """
+    return _BARE_DOMAIN.sub(lambda m: f"[{m.group(0)}](https://{m.group(0)})", text)
+
+
+def _shorten(title: str, limit: int) -> str:
+    title = " ".join(title.split())
+    if not limit or len(title) <= limit:
+        return title
+    return title[: limit - 1].rstrip() + "\u2026"
+
+
+def _fits_bytes(value: str, limit: int) -> bool:
+    return not limit or len(value.encode("utf-8")) <= limit
+
+
+def _split_long(text: str, limit: int) -> List[str]:
+    """Pieces of at most `limit` characters: sentence boundaries first, then words, then a hard cut."""
+    if len(text) <= limit:
+        return [text]
+    pieces: List[str] = []
+    for unit_pattern in (_SENTENCE_END, re.compile(r"\s+")):
+        units = [u for u in unit_pattern.split(text) if u]
+        if all(len(u) <= limit for u in units):
+            current = ""
+            for unit in units:
+                candidate = f"{current} {unit}" if current else unit
+                if len(candidate) <= limit:
+                    current = candidate
+                else:
+                    pieces.append(current)
+                    current = unit
+            if current:
+                pieces.append(current)
+            return pieces
+    # A single "word" longer than the limit (a very long address): cut it.
+    words = re.split(r"(\s+)", text)
+    current = ""
+    for word in words:
+        while len(word) > limit:
+            if current.strip():
+                pieces.append(current.strip())
+                current = ""
+            pieces.append(word[:limit])
+            word = word[limit:]
+        if len(current) + len(word) <= limit:
+            current += word
+        else:
+            if current.strip():
+                pieces.append(current.strip())
+            current = word.lstrip()
+    if current.strip():
+        pieces.append(current.strip())
+    return pieces
+
+
+def _pack(blocks: Sequence[str], limit: int) -> List[str]:
+    """Join blocks with blank lines into as few messages as fit in `limit` characters each."""
+    chunks: List[str] = []
+    current = ""
+    for block in blocks:
+        for piece in _split_long(block, limit):
+            candidate = f"{current}{PARAGRAPH}{piece}" if current else piece
+            if len(candidate) <= limit:
+                current = candidate
+            else:
+                chunks.append(current)
+                current = piece
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+def numbered_options(titles: Sequence[str], intro: str = "Reply with a number for more:") -> str:
+    return "\n".join([intro, *(f"{i}. {t}" for i, t in enumerate(titles, 1))])
+
+
+# ---- the shaping ---------------------------------------------------------------------------
+
+
+def _buttons(spec: Platform, buttons: Sequence[Mapping[str, Any]]) -> List[Dict[str, str]]:
+    out = []
+    for button in list(buttons)[: spec.max_buttons]:
+        title = str(button.get("title") or "").strip()
+        payload = str(button.get("payload") or title).strip()
+        if not title or not payload:
+            continue
+        out.append({"title": title, "payload": payload})
+    return out
+
+
+def shape(channel: Union[str, Platform], text: str, buttons: Sequence[Mapping[str, Any]] = ()) -> List[OutMessage]:
+    """The messages to send for one bot reply on `channel`, in order.
+
+    Each message fits the platform's limit; the reply's last paragraph (disclaimer + referral)
+    is whole and in the last message, which also carries the buttons.
+    """
+    spec = platform(channel)
+    text = (text or "").replace("\r\n", "\n").strip()
+    if spec.ascii_punctuation:
+        text = text.translate(_TYPOGRAPHIC)
+    if spec.escape == "slack":
+        text = escape_slack(text)
+    paragraphs = [p.strip() for p in text.split(PARAGRAPH) if p.strip()] or [""]
+    body, closing = paragraphs[:-1], paragraphs[-1]
+
+    choices = _buttons(spec, buttons)
+    native: List[Dict[str, str]] = []
+    options = ""
+    if choices and spec.native_buttons:
+        shortened = [_shorten(b["title"], spec.max_button_title) for b in choices]
+        if shortened != [b["title"] for b in choices]:
+            # Titles too long for the platform's buttons: list them in full, number the buttons.
+            options = numbered_options([b["title"] for b in choices], intro="More on this:")
+            shortened = [_shorten(f"{i}. {b['title']}", spec.max_button_title) for i, b in enumerate(choices, 1)]
+        for title, button in zip(shortened, choices):
+            payload = button["payload"]
+            if not _fits_bytes(payload, spec.max_payload_bytes):
+                # Too long to carry back (Telegram's 64 bytes): the title is understood by the NLU.
+                payload = button["title"]
+                while not _fits_bytes(payload, spec.max_payload_bytes):
+                    payload = payload[:-1]
+            native.append({"title": title, "payload": payload})
+    elif choices:
+        options = numbered_options([b["title"] for b in choices])
+    if spec.escape == "slack" and options:
+        options = escape_slack(options)
+
+    tail_blocks = [b for b in (options, closing) if b]
+    limit = spec.max_chars
+    messages = _assemble(body, tail_blocks, limit)
+    if spec.numbered_parts and len(messages) > 1:
+        reserve = len(f"({len(messages) + 9}/{len(messages) + 9}) ")
+        messages = _assemble(body, tail_blocks, limit - reserve)
+        total = len(messages)
+        messages = [f"({i}/{total}) {m}" for i, m in enumerate(messages, 1)]
+    out = [OutMessage(m) for m in messages]
+    out[-1].buttons = native
+    return out
+
+
+def _assemble(body: Sequence[str], tail_blocks: Sequence[str], limit: int) -> List[str]:
+    tail = PARAGRAPH.join(tail_blocks)
+    if len(tail) > limit:
+        # Only with absurdly small limits: the closing still comes last, over several messages.
+        return _pack([*body, *tail_blocks], limit)
+    chunks = _pack(body, limit) if body else []
+    if chunks and len(chunks[-1]) + len(PARAGRAPH) + len(tail) <= limit:
+        chunks[-1] = f"{chunks[-1]}{PARAGRAPH}{tail}"
+    else:
+        chunks.append(tail)
+    return chunks
+
+
+def web_messages(text: str, buttons: Sequence[Mapping[str, Any]] = ()) -> List[OutMessage]:
+    """The website widget: one bubble per paragraph, bare addresses linked, line breaks kept."""
+    spec = PLATFORMS["socketio"]
+    paragraphs = [p.strip() for p in (text or "").replace("\r\n", "\n").strip().split(PARAGRAPH) if p.strip()] or [""]
+    bubbles = [OutMessage(linkify(p).replace("\n", "  \n")) for p in paragraphs]
+    bubbles[-1].buttons = _buttons(spec, buttons)
+    return bubbles
+
+
+# ---- inbound -------------------------------------------------------------------------------
+
+_NUMBER = re.compile(r"^\s*#?(\d{1,2})\s*[.)]?\s*$")
+_COMMAND = re.compile(r"^/(start|help)(?:@\w+)?(?:\s.*)?$", re.IGNORECASE | re.DOTALL)
+COMMANDS = {"start": "hello", "help": "what can you do?"}
+
+
+def choose(channel: Union[str, Platform], text: str, offered: Sequence[Mapping[str, Any]]) -> Optional[str]:
+    """The payload of the numbered option the user picked ("2") among the last buttons offered."""
+    match = _NUMBER.match(text or "")
+    if not match:
+        return None
+    choices = _buttons(platform(channel), offered)
+    index = int(match.group(1))
+    if 1 <= index <= len(choices):
+        return choices[index - 1]["payload"]
+    return None
+
+
+def inbound_text(text: Optional[str]) -> str:
+    """Chat-app commands (/start, /help) become what the bot understands; other text unchanged."""
+    text = text or ""
+    match = _COMMAND.match(text.strip())
+    if match:
+        return COMMANDS[match.group(1).lower()]
+    return text

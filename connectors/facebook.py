@@ -1,0 +1,185 @@
+"""Facebook Messenger, on top of Rasa's connector (fbmessenger), made strict and non-blocking.
+
+Differences from rasa.core.channels.facebook:
+- Webhook POSTs must be signed: X-Hub-Signature-256 (HMAC-SHA256 of the raw body with the app
+  secret), or, from older senders, X-Hub-Signature (HMAC-SHA1). Anything else gets 403 and is
+  not processed (Rasa's answers 200 "not validated", accepts any hashlib algorithm the caller
+  names and compares digests with ==).
+- The subscription check (GET hub.mode=subscribe&hub.verify_token=...) answers 403 on a wrong token.
+- Every messaging event of a batch is handled (Rasa's stops after the first).
+- Replies are shaped by bot.channels: at most 2000 characters a message, disclaimer + referral
+  whole in the last one, follow-ups as quick replies (titles of at most 20 characters; longer
+  ones are listed in full in the text and the quick replies numbered).
+- Graph API calls run in a worker thread with a timeout (fbmessenger uses blocking requests),
+  carry appsecret_proof, and go to `graph_url` (default https://graph.facebook.com/v21.0; a
+  stand-in in the tests).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import json
+import logging
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
+
+from fbmessenger import MessengerClient
+from fbmessenger.sender_actions import SenderAction
+from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from rasa.core.channels.facebook import FacebookInput, Messenger, MessengerBot
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from bot.channels import inbound_text, shape
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_GRAPH_URL = "https://graph.facebook.com/v21.0"
+TIMEOUT_SECONDS = 15
+
+
+def make_client(page_access_token: Text, app_secret: Optional[Text], graph_url: Optional[Text]) -> MessengerClient:
+    client = MessengerClient(page_access_token, app_secret=app_secret or None)
+    client.graph_url = (graph_url or DEFAULT_GRAPH_URL).rstrip("/")
+    return client
+
+
+def signature_valid(app_secret: Text, body: bytes, sha256_header: Optional[str], sha1_header: Optional[str]) -> bool:
+    """Meta's webhook signatures: 'sha256=<hex>' (preferred) or 'sha1=<hex>'."""
+    for header, prefix, digest in ((sha256_header, "sha256=", hashlib.sha256), (sha1_header, "sha1=", hashlib.sha1)):
+        if header:
+            if not header.startswith(prefix):
+                return False
+            expected = hmac.new(app_secret.encode("utf-8"), body, digest).hexdigest()
+            return hmac.compare_digest(header[len(prefix):].strip().lower(), expected)
+    return False
+
+
+class SafeMessengerBot(MessengerBot):
+    async def _post(self, call: Callable[..., Any], *args: Any) -> None:
+        try:
+            result = await asyncio.to_thread(call, *args, timeout=TIMEOUT_SECONDS)
+        except Exception as error:
+            logger.error("facebook: Graph API call failed: %s", error)
+            return
+        if isinstance(result, dict) and result.get("error"):
+            logger.error("facebook: Graph API error: %s", result["error"])
+
+    async def send_action(self, recipient_id: Text, sender_action: Text) -> None:
+        await self._post(self.messenger_client.send_action, SenderAction(sender_action).to_dict(), recipient_id)
+
+    async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
+        await self.send_text_with_buttons(recipient_id, text, [], **kwargs)
+
+    async def send_quick_replies(
+        self, recipient_id: Text, text: Text, quick_replies: List[Dict[Text, Any]], **kwargs: Any
+    ) -> None:
+        await self.send_text_with_buttons(recipient_id, text, quick_replies, **kwargs)
+
+    async def send_text_with_buttons(
+        self, recipient_id: Text, text: Text, buttons: List[Dict[Text, Any]], **kwargs: Any
+    ) -> None:
+        for message in shape("facebook", text, buttons):
+            payload: Dict[str, Any] = {"text": message.text}
+            if message.buttons:
+                payload["quick_replies"] = [
+                    {"content_type": "text", "title": b["title"], "payload": b["payload"]} for b in message.buttons
+                ]
+            await self._post(self.messenger_client.send, payload, recipient_id, "RESPONSE")
+
+
+class SafeMessenger(Messenger):
+    def __init__(self, client: MessengerClient, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
+        self.on_new_message = on_new_message
+        self.client = client
+        self.last_message: Dict[Text, Any] = {}
+
+    async def handle(self, payload: Dict, metadata: Optional[Dict[Text, Any]]) -> None:
+        for entry in payload.get("entry") or []:
+            for message in entry.get("messaging") or []:
+                self.last_message = message
+                if message.get("message"):
+                    await self.message(message, metadata)
+                elif message.get("postback"):
+                    await self.postback(message, metadata)
+
+    async def _handle_user_message(self, text: Text, sender_id: Text, metadata: Optional[Dict[Text, Any]]) -> None:
+        out_channel = SafeMessengerBot(self.client)
+        await out_channel.send_action(sender_id, sender_action="mark_seen")
+        await out_channel.send_action(sender_id, sender_action="typing_on")
+        try:
+            await self.on_new_message(
+                UserMessage(inbound_text(text), out_channel, sender_id, input_channel=self.name(), metadata=metadata)
+            )
+        except Exception:
+            logger.exception("facebook: message handling failed")
+        finally:
+            await out_channel.send_action(sender_id, sender_action="typing_off")
+
+
+class SafeFacebookInput(FacebookInput):
+    """credentials.yml key: connectors.facebook.SafeFacebookInput"""
+
+    @classmethod
+    def name(cls) -> Text:
+        return "facebook"
+
+    @classmethod
+    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
+        if not credentials:
+            cls.raise_missing_credentials_exception()
+        return cls(
+            credentials.get("verify"),
+            credentials.get("secret"),
+            credentials.get("page-access-token"),
+            credentials.get("graph_url") or None,
+        )
+
+    def __init__(self, fb_verify: Text, fb_secret: Text, fb_access_token: Text, graph_url: Optional[Text] = None) -> None:
+        if not fb_verify or not fb_secret or not fb_access_token:
+            raise ValueError("facebook needs verify, secret and page-access-token")
+        super().__init__(fb_verify, fb_secret, fb_access_token)
+        self.graph_url = graph_url
+
+    def client(self) -> MessengerClient:
+        return make_client(self.fb_access_token, self.fb_secret, self.graph_url)
+
+    def get_output_channel(self) -> OutputChannel:
+        return SafeMessengerBot(self.client())
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        fb_webhook = Blueprint("fb_webhook", __name__)
+        client = self.client()
+
+        @fb_webhook.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @fb_webhook.route("/webhook", methods=["GET"])
+        async def token_verification(request: Request) -> HTTPResponse:
+            token = request.args.get("hub.verify_token") or ""
+            if request.args.get("hub.mode") == "subscribe" and hmac.compare_digest(token.encode(), self.fb_verify.encode()):
+                return response.text(request.args.get("hub.challenge") or "")
+            logger.warning("facebook: wrong verify token on the subscription check")
+            return response.text("invalid verify token", status=403)
+
+        @fb_webhook.route("/webhook", methods=["POST"])
+        async def webhook(request: Request) -> HTTPResponse:
+            if not signature_valid(
+                self.fb_secret, request.body, request.headers.get("X-Hub-Signature-256"), request.headers.get("X-Hub-Signature")
+            ):
+                logger.warning("facebook: webhook with a missing or wrong signature refused")
+                return response.text("invalid signature", status=403)
+            try:
+                payload = json.loads(request.body)
+            except ValueError:
+                return response.text("invalid JSON", status=400)
+            if not isinstance(payload, dict) or payload.get("object") != "page":
+                return response.text("not a page event", status=404)
+            messenger = SafeMessenger(client, on_new_message)
+            await messenger.handle(payload, self.get_metadata(request))
+            return response.text("EVENT_RECEIVED")
+
+        return fb_webhook
