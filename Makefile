@@ -71,7 +71,7 @@ unit: $(STAMP) $(SPACY_MODEL) ## pytest for bot/ and actions/
 
 conversations: train ## rasa test on the conversation stories (fails on any error)
 	rm -rf results/conversations
-	$(BIN)/rasa test core --model $(MODEL) --stories tests/stories --fail-on-prediction-errors --out results/conversations --endpoints endpoints.yml
+	$(BIN)/rasa test core --model $(MODEL) --stories tests/stories --fail-on-prediction-errors --no-plot --out results/conversations --endpoints endpoints.yml
 	@test ! -s results/conversations/failed_test_stories.yml || grep -q '^# None of the test stories failed' results/conversations/failed_test_stories.yml
 
 e2e: build train ## End-to-end: real servers on free ports, real HTTP

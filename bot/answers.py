@@ -71,9 +71,9 @@ def finish(
     entry: Optional[str] = None,
     short: bool = False,
 ) -> Reply:
-    body = "\n\n".join(p.strip() for p in parts if p and p.strip())
+    body = "\n".join(p.strip() for p in parts if p and p.strip())
     cite = citation(kb, sources)
-    text = "\n\n".join(x for x in (body, cite, closing(kb, region, short)) if x)
+    text = "\n".join(x for x in (body, cite, closing(kb, region, short)) if x)
     return Reply(text=text, kind=kind, buttons=list(buttons)[:MAX_BUTTONS], entry=entry, sources=tuple(dict.fromkeys(sources)))
 
 

@@ -165,7 +165,7 @@ def _decide(
     if question == "find_specialist" and not region and not turn.region_asked:
         reply.buttons = answers.region_buttons()
         reply.text = reply.text.replace(
-            answers.closing(kb, region), f"{kb.messages['region_ask']}\n\n{answers.closing(kb, region)}"
+            answers.closing(kb, region), f"{kb.messages['region_ask']}\n{answers.closing(kb, region)}"
         )
         slots["region_asked"] = "true"
     return reply
