@@ -30,7 +30,10 @@ SMALL_TALK = {
     "bot_challenge": "bot_challenge",
     "ask_capabilities": "capabilities",
 }
-FALLBACK_INTENTS = ("nlu_fallback", "", None)
+# Labels that name what a question is about (not symptoms, places or regions).
+TOPIC_LABELS = ("net_type", "condition", "hormone", "concept")
+# A message this short that names one topic and nothing else asks what the topic is.
+BARE_TOPIC_WORDS = 4
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 
@@ -151,6 +154,10 @@ def _decide(
     # 5 and 6. Knowledge-base answers.
     question = intent if intent in QUESTION_KINDS and confidence >= config_min(kb) else None
     routing = [m.value for m in subjects if m.label not in ("uncovered", "region", "other_condition")]
+    topics = [m for m in subjects if m.label in TOPIC_LABELS]
+    if question is None and len(topics) == 1 and len(text.split()) <= BARE_TOPIC_WORDS:
+        # "carcinoid syndrome?" or "insulinoma": a bare topic asks what it is.
+        question = "ask_definition"
     context = turn.context_subject if turn.context_subject in kb.subjects else None
     resolution = kb.resolve(question, routing, context) if question else None
     uncovered = [m for m in subjects if m.label == "uncovered"]
@@ -176,7 +183,7 @@ def config_min(kb: KnowledgeBase) -> float:
 
 
 def _has_topic(subjects: Sequence[Mention]) -> bool:
-    return any(m.label in ("net_type", "condition", "hormone", "concept") for m in subjects)
+    return any(m.label in TOPIC_LABELS for m in subjects)
 
 
 def _diagnosis_reply(kb: KnowledgeBase, subjects: Sequence[Mention], region: Optional[str]) -> Reply:

@@ -146,3 +146,14 @@ def test_greeting_says_it_is_not_a_doctor(kb):
     reply = respond(Turn("hi", "greet", 0.99), kb)
     assert reply.text.startswith("Hello!")
     assert "not a doctor" in reply.text.split("\n")[0]
+
+
+@pytest.mark.parametrize("text, entry", [("carcinoid syndrome?", "carcinoid_syndrome"), ("insulinoma", "pancreatic_nets:insulinoma"), ("NEC", "net_vs_nec")])
+def test_a_bare_topic_the_model_is_unsure_about_is_explained(kb, text, entry):
+    reply = respond(Turn(text, "nlu_fallback", 0.3), kb)
+    assert reply.kind == "answer" and reply.entry == entry
+
+
+def test_a_long_unclear_message_is_not_guessed_from_one_word(kb):
+    reply = respond(Turn("blah blah insulinoma blah blah blah wibble", "nlu_fallback", 0.3), kb)
+    assert reply.kind in ("fallback", "retrieval")
