@@ -1,84 +1,498 @@
 """Safety checks that run before any answer: emergencies first, then requests for a diagnosis.
 
-Deterministic on purpose. An intent from the NLU model can add to a decision (a confident
-`report_emergency` with a warning sign), but a red flag buried in a long rambling message is
-caught by these patterns alone, whatever the intent.
+Deterministic on purpose: the same words always give the same decision, whatever intent the NLU
+model guessed. An intent can only add to a decision (a confident `report_emergency` with a live
+warning sign, a confident `ask_diagnose_me` about a person), never take one away.
+
+Emergencies
+    1. The message is cut into sentences and clauses (commas, "but", "and he ...").
+    2. Warning signs are found with patterns and with the vocabulary's symptom mentions (which
+       also catch typos and UK/US spellings).
+    3. A sign counts only when it is *live*: described as happening now, not
+       - asked about as a topic ("what is carcinoid crisis?", "can NETs cause chest pain?"),
+       - hypothetical or feared ("what should I do if I ever get ...", "worried about having ..."),
+       - in the past or long-standing ("last year", "years ago", "sometimes", "most days"),
+       - over ("... she's home and fine now").
+       Words that say it is happening now ("right now", "tonight", "just", "help") override the
+       past and long-standing markers of their clause, never the topic or hypothetical ones.
+    4. Combinations of live signs decide (see `_RULES`): some signs are emergencies on their own
+       (carcinoid crisis, trouble breathing, chest pain, fainting), others only together
+       (flushing with a racing heart or breathing trouble; very low/high blood sugar with
+       confusion or shakiness; diarrhoea with signs of dehydration).
+    When unsure between a false alarm and a missed emergency, the rules choose the false alarm.
+
+Diagnosis requests
+    A person (I, my mum, he ...) or "this/these" symptoms, and a question or belief about having
+    a condition ("do I have", "could it be", "is it cancer", "I think I have", "what are the
+    chances that I have" ...). General questions ("can a NET cause diarrhoea?") are not.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Iterable, List, Optional, Sequence, Set, Tuple
+from typing import Dict, Iterable, List, Optional, Pattern, Sequence, Set, Tuple
 
 from bot.nlp import Mention
 
-# ------------------------------------------------------------------------------ red flags
-# Warning signs, from the text and from the vocabulary's symptom mentions.
-_SIGN_PATTERNS = {
-    "crisis": r"carcinoid\s+(crisis|crises|attack|storm)|\bin (a )?crisis\b",
-    "breathing": (
-        r"can'?t breathe|cannot breathe|can not breathe|unable to breathe|not breathing|"
-        r"(trouble|difficulty|struggling|struggle|hard|problems?) (to )?breath(e|ing)|"
-        r"short(ness)? of breath|breathless|gasping|out of breath|choking|wheez\w+ badly|"
-        r"(lips|face) (are |is |turning |going )?blue"
+_FLAGS = re.IGNORECASE
+
+
+def _rx(pattern: str) -> Pattern[str]:
+    return re.compile(pattern, _FLAGS)
+
+
+# ------------------------------------------------------------------------------ vocabulary
+_PEOPLE = (
+    r"mum|mom|mother|mam|mummy|mommy|dad|father|daddy|husband|hubby|wife|partner|boyfriend|girlfriend|"
+    r"son|daughter|child|kid|baby|friend|brother|sister|grandma|gran|granny|nan|nana|grandmother|"
+    r"grandad|granddad|grandpa|grandfather|aunt|auntie|uncle|cousin|niece|nephew|neighbou?r|patient|"
+    r"flatmate|roommate|colleague"
+)
+# Who a sentence is about: a person, not "a NET", "people" or "you" in general.
+_SUBJECT = (
+    rf"(?:i|i'm|im|i've|ive|i'd|me|we|we're|he|he's|hes|she|she's|shes|they|they're|"
+    rf"(?:my|his|her|our|their)(?: [\w'-]+){{1,2}}?|(?:{_PEOPLE})(?:'s)?)"
+)
+_PERSON_WORD = _rx(
+    rf"\b(?:i|i'm|im|i've|ive|i'd|me|my|mine|myself|we|we're|our|us|he|he's|hes|she|she's|shes|his|her|him|"
+    rf"they|they're|their|them|{_PEOPLE})\b"
+)
+# "my dad is ...", "she can't ...", "I've gone ...": somebody described in the present.
+_PERSONAL_LIVE = _rx(
+    rf"\b(?:i'm|im|i've|ive|he's|hes|she's|shes|we're|they're|(?:i|he|she|we|they|(?:my|his|her|our|their)"
+    rf"(?: [\w'-]+){{1,2}}?|(?:{_PEOPLE})(?:'s)?)\s+(?:is|are|am|'s|'re|'m|has|have|keeps?|can'?t|cannot|"
+    rf"won'?t|just|suddenly|started|feels?|looks?|seems?))\b"
+)
+
+_SEVERE = _rx(
+    r"\b(?:very|really|so|extremely|dangerously|severe|severely|badly|bad|crazy|sky|massive|terrible|"
+    r"terribly|awful|awfully|horrendous|worst|serious|seriously|heavily|hard)\b"
+)
+_MILD = _rx(r"\b(?:a bit|a little|slightly|a touch|mild|mildly|a tad|little bit)\b")
+
+# ------------------------------------------------------------------------------ warning signs
+_SIGN_PATTERNS: Dict[str, str] = {
+    "crisis": (
+        r"carcinoid\s+(?:crisis|crises|attack|storm)|\bin (?:a )?crisis\b|"
+        r"\b(?:having|going into|gone into|in the middle of|had)\s+(?:a |an )?"
+        r"(?:(?:severe|bad|full|full-blown|massive|major|carcinoid|serotonin|flushing|big|another)\s+)?"
+        r"(?:crisis|storm)\b|"
+        r"\b(?:having|in the middle of)\s+(?:a |an |another )(?:(?:severe|bad|full-blown|massive|major|carcinoid|"
+        r"serotonin|flushing|big|really bad|terrible)\s+)?attack\b"
     ),
-    "chest_pain": r"chest (pain|pains|hurts|hurting|is hurting|tightness|feels tight)|pain in (my|his|her|the) chest|tight chest|crushing",
-    "heart": r"(heart|pulse) (is )?(racing|pounding|beating (really |very |so )?(fast|hard|irregular\w*))|palpitations|irregular heart\s?beat|racing heart|pounding heart",
-    "sugar_low": r"(low|dropp\w+|crash\w*) (blood )?sugar|blood sugar (is |was |keeps )?(very |really |dangerously |extremely |so )?(low|dropp\w+)|hypo(glyc[a]?emi\w+)?\b|hypo\b",
-    "sugar_high": r"high (blood )?sugar|blood sugar (is |keeps )?(very |really |dangerously |extremely |so )?high|hyperglyc[a]?emi\w+",
-    "faint": r"faint(ed|ing)?\b|passed out|passing out|collaps\w+|unconscious|unresponsive|won'?t wake|fit\b|seizure",
-    "confused": r"confus\w+|disorient\w+|not making sense|drowsy|shak(y|ing|iness)|trembl\w+|sweating (a lot|heavily|buckets)",
-    "flushing": r"flush\w*|red face|face (is |has gone |went |turned )?(bright )?red",
-    "dehydration": r"dehydrat\w+|can'?t keep (any )?(fluids|water|anything) down|not peeing|no urine|haven'?t (peed|urinated)",
-    "severe_diarrhoea": r"(severe|constant|non-?stop|nonstop|won'?t stop|uncontrollable|watery|bad) diarrh\w+|diarrh\w+ (all day|won'?t stop|non-?stop|every (hour|few minutes))",
-    "extreme": r"call(ed|ing)? (an |the )?ambulance|call(ed|ing)? 911|call(ed|ing)? 999|\b(911|999|112)\b|emergency room|\bA&E\b|dying|going to die",
+    "breathing": (
+        r"\b(?:can'?t|cant|cannot|can not|unable to|couldn'?t|barely|hardly|struggling to|struggles to|"
+        r"struggle to|fighting to|trying to)\s+(?:catch |get |take )?(?:(?:my|his|her|their|a|a proper|"
+        r"enough|any|proper)\s+)?(?:bre[ae]?the?\w*|air)\b|"
+        r"\b(?:trouble|difficulty|difficult|hard|problems?|struggling|struggle)\s+(?:to\s+|with\s+(?:his |her |my )?)?bre[ae]?th\w*|"
+        r"\bnot breathing\b|\bstopped breathing\b|\bshort(?:ness)? of breath\b|\bbreathless\w*|\bgasping\b|"
+        r"\bout of breath\b|\bchoking\b|\bcan'?t swallow\b|\bhurts to bre[ae]?th\w*|"
+        r"\bbre[ae]?th\w*\s+(?:is\s+|are\s+)?(?:really |very |so |too )?(?:bad|fast|rapid|shallow|laboured|labored|noisy|difficult|hard)\b|"
+        r"\bwheez\w*\s+(?:badly|hard|heavily|really badly|a lot|terribly)|"
+        r"\b(?:lips|face|mouth)\s+(?:are |is )?(?:turning |going |gone |looks? |looking )?(?:blue|grey|gray)\b|"
+        r"\b(?:face|tongue|throat|lips|mouth)\s+(?:is |are )?(?:swelling|swollen|closing)\b"
+    ),
+    "chest_pain": (
+        r"\bchest\s+(?:pain|pian|pains|hurts?|hurting|ache|aches|tightness|pressure|is killing|is tight|feels? (?:really |very |so )?tight|"
+        r"(?:is |feels )?(?:really |very |so )?(?:tight|sore|heavy))\b|"
+        r"\bpain\w*\s+in\s+(?:my|his|her|the|their)\s+chest\b|\btight chest\b|\bcrushing\b|"
+        r"\bpain (?:is )?(?:spreading|going|moving) (?:to|into|down) (?:my|his|her|the)\s+(?:jaw|arm|left arm|neck)|"
+        r"\bleft arm (?:is |feels |has gone )?(?:numb|tingling|dead)"
+    ),
+    "cardiac_event": r"\bheart attack\b|\bcardiac arrest\b|\bhaving a stroke\b|\bstroke\b|\banaphyla\w+",
+    "faint": (
+        r"\bfaint(?:ed|ing|s)?\b|\bpass(?:ed|es|ing)? out\b|\bblack(?:ed|ing|s)? out\b|\bcollaps\w*|\bcollasp\w*|"
+        r"\bunconscious\b|\bunresponsive\b|\bwon'?t wake\b|\bwont wake\b|\bnot waking\b|\bcan'?t wake (?:him|her|them)\b|"
+        r"\bseizure\w*|\bfitting\b|\b(?:having|had|has had|is having|'s having) (?:a )?fit\b|\bkeeled over\b|\bgoing to faint\b|\bgoing dark\b"
+    ),
+    "heart": (
+        r"\b(?:heart|pulse|heartbeat|heart ?rate)\s*(?:is |was |'s |has |keeps |started |starting )?(?:\w+ ){0,2}?"
+        r"(?:racing|pounding|thumping|hammering|going crazy|going mad|all over the place|skipping|fluttering|"
+        r"irregular|beating (?:\w+ ){0,2}(?:fast|hard|irregular\w*)|won'?t slow down|through the roof)|"
+        r"\bpalpitations?\b|\bracing heart\b|\bpounding heart\b|\bheart (?:won'?t|wont) slow\b"
+    ),
+    "flushing": (
+        r"\bflush\w*|\bflusing\b|\bred face\b|\bred hot\b|\bblush\w*|"
+        r"\b(?:face|skin|cheeks|neck)\s+(?:is |has |'s |went |goes )?(?:gone |going |turned |turning |all )?"
+        r"(?:bright |very |really |so |beetroot |deep )?(?:red|purple|purple-red|scarlet|on fire|burning|hot)\b|"
+        r"\b(?:gone|went|going|turned|turning)\s+(?:very |really |bright |so )?(?:red|purple|purple-red|scarlet|beetroot)\b"
+    ),
+    "wheeze": r"\bwheez\w*",
+    "dizzy": r"\bdizz\w*|\blight-?headed\w*|\b(?:room|head) (?:is )?spinning\b|\bwoozy\b",
+    "confused": (
+        r"\bconfus\w+|\bdisorient\w*|\bnot making (?:any )?sense\b|\btalking (?:nonsense|gibberish|rubbish)\b|"
+        r"\bslurr\w+|\bdoesn'?t (?:seem to )?know where\b|\bcan'?t think\b|\bcant think\b|"
+        r"\bwon'?t answer\b|\bnot (?:answering|responding)\b|\bdrowsy\b|\b(?:very|really|so) sleepy\b|"
+        r"\blethargic\b|\bout of it\b|\bdelirious\b|\bnot with it\b"
+    ),
+    "shaky": r"\bshak(?:y|ey|ing|iness|es)\b|\btrembl\w+|\bsweat(?:y|ing|s)\b|\bclammy\b|\bjittery\b",
+    "pale": r"\b(?:look|looks|looking|gone|going|turned|is|very|really)\s+(?:very |really |so )?(?:grey|gray|pale|white)\b",
+    "weak": (
+        r"\b(?:so|very|too|really|extremely)\s+weak\b|\bcan'?t stand\b|\bunable to stand\b|\bcan'?t get up\b|"
+        r"\b(?:barely|hardly) (?:stand|walk|move)\b|\bfloppy\b|\blimp\b"
+    ),
+    "vomiting": r"\bvomit\w*|\bthrowing up\b|\bbeing sick\b",
+    "no_urine": (
+        r"\b(?:not|hasn'?t|haven'?t|barely|hardly|has not|have not|not been)\s+(?:been\s+)?"
+        r"(?:peed|peeing|pee'd|weed|weeing|urinat\w+|passed (?:any )?urine|passing (?:any )?urine)\b|\bno urine\b"
+    ),
+    "cant_keep_down": (
+        r"\bcan'?t keep (?:any|anything|fluids?|water|drinks?|food|it|them)?\s*(?:\w+\s+)?down\b|"
+        r"\b(?:won'?t|wont|can'?t|cant|refus\w+ to|not) (?:drink|drinking)\b|\brefus\w+ (?:fluids|drinks)\b"
+    ),
+    "dry": r"\b(?:mouth|lips|tongue)\s+(?:is |are )?(?:very |really |so )?(?:dry|cracked|parched)\b|\bsunken eyes\b",
+    "thirst": r"\b(?:extremely|so|very|really|unbelievably|desperately)\s+thirsty\b",
+    "dehydration": r"\bdehydrat\w+",
+    "diarrhoea": r"\bdiar+h?o?e?a\w*|\bdiarhoea\b|\bthe runs\b|\bloose (?:stools|bowels)\b|\bwatery stools\b|\bon the (?:loo|toilet)\b",
+    "bleeding": r"\b(?:coughing|coughs|cough|vomiting|throwing|bringing|spitting)\s+up\s+(?:a lot of |lots of |loads of )?blood\b",
+    "sugar_low": (
+        r"\b(?:low|dropping|dropped|crashing|crashed|falling|plummeting)\s+(?:blood\s+)?(?:sugars?|glucose)\b|"
+        r"\b(?:sugars?|glucose)(?:\s+levels?)?(?:\s+(?:is|are|'s|has|have|keeps?|has been|have been|was))?\s+"
+        r"(?:\w+\s+){0,2}?(?:low|dropping|dropped|crashing|falling|plummeting)\b|\bhypo(?:glyc\w*|s)?\b"
+    ),
+    "sugar_high": (
+        r"\b(?:high|rising|sky high|sky-high)\s+(?:blood\s+)?(?:sugars?|glucose)\b|"
+        r"\b(?:sugars?|glucose)(?:\s+levels?)?(?:\s+(?:is|are|'s|has|have|keeps?|has been|was))?\s+"
+        r"(?:\w+\s+){0,2}?(?:high|sky high|sky-high|through the roof|rising|over \d+)\b|\bhyperglyc\w*"
+    ),
+    "extreme": (
+        r"\bambulance\b|\b(?:911|999|112)\b|\bA&E\b|\bemergency (?:room|department)\b|\bER\b|\bcasualty\b|"
+        r"\bdying\b|\bgoing to die\b"
+    ),
 }
-_SIGNS = {name: re.compile(rx, re.IGNORECASE) for name, rx in _SIGN_PATTERNS.items()}
-_SYMPTOM_SIGN = {
+_SIGNS: Dict[str, Pattern[str]] = {
+    name: re.compile(rx, 0 if name == "extreme" else _FLAGS) for name, rx in _SIGN_PATTERNS.items()
+}
+# Symptom mentions from the vocabulary (typos, spellings) -> sign.
+_MENTION_SIGN = {
     "breathlessness": "breathing",
     "chest_pain": "chest_pain",
     "palpitations": "heart",
     "flushing": "flushing",
     "dehydration": "dehydration",
     "carcinoid_crisis": "crisis",
+    "hypoglycaemia": "sugar_low",
+    "hyperglycaemia": "sugar_high",
+    "wheezing": "wheeze",
+    "diarrhoea": "diarrhoea",
+    "sweating": "shaky",
+    "haemoptysis": "bleeding",
 }
+_FAINT_WORDS = _rx(r"faint|pass|collap|collasp")
+_CONFUSED_WORDS = _rx(r"confus|disorient")
+# A blood sugar / glucose reading: value after the word.
+_SUGAR_READING = _rx(r"\b(?:sugars?|glucose|bm|reading|meter)\b(?:\s+[a-z']+){0,4}?[\s:=]+(?:is\s+|of\s+|at\s+|over\s+|under\s+|below\s+)?(\d{1,3}(?:\.\d)?)\b")
+_PULSE_READING = _rx(r"\b(?:pulse|heart ?rate|heartbeat|heart)\b(?:\s+[a-z']+){0,3}?\s+(\d{2,3})\b")
+# Diarrhoea that is severe: how much, how long, how often.
+_DIARRHOEA_SEVERE = _rx(
+    r"\b(?:severe|constant|constantly|non-?stop|nonstop|won'?t stop|wont stop|can'?t stop|all (?:day|night)|"
+    r"every (?:half hour|hour|\d+ minutes|few minutes)|\d+ times|(?:ten|twenty|fifteen|dozen) times|since|"
+    r"for (?:\d+|two|three|four|five|several|a few|days)\s+(?:days|nights)|watery|uncontrollabl\w+|torrential|"
+    r"really bad|pouring|explosive)\b"
+)
 
-_PERSON = re.compile(
-    r"\b(i|i'm|im|i've|ive|i'd|me|my|we|we're|our|us|he|he's|she|she's|his|her|him|they|they're|their|"
-    r"mum|mom|mother|dad|father|husband|wife|partner|son|daughter|child|kid|baby|friend|brother|"
-    r"sister|grandma|grandmother|grandad|granddad|grandpa|grandfather|aunt|uncle|patient|neighbou?r)\b",
-    re.IGNORECASE,
+# ------------------------------------------------------------------------------ context
+# Said to be happening at this moment: also overrides a question's topic ("is it normal to have
+# chest pain this bad right now?").
+_NOW = _rx(
+    r"\b(?:right now|now(?! that)|currently|at the moment|at present|just now|tonight|this (?:bad|severe)|"
+    r"happening now|as we speak|as i type)\b"
 )
-_PRESENT = re.compile(
-    r"\b(right now|now|currently|at the moment|this (morning|evening|afternoon)|tonight|today|"
-    r"just (now|started)|started|starting|suddenly|won'?t stop|keeps?|getting worse|worse|"
-    r"am having|is having|are having|i'?m having|having (a|an|really|very|bad|severe|trouble|difficulty)|"
-    r"going into|can'?t|cannot|unable|struggling|help me|help!|please help|what do i do|what should i do now|urgent|"
-    r"is (very|really|so|dangerously|extremely)|feel(s|ing)?|look(s|ing)? (grey|gray|blue|pale))\b",
-    re.IGNORECASE,
+# Said as happening now: overrides past / long-standing markers in the same clause.
+_STRONG_LIVE = _rx(
+    r"\b(?:right now|now|currently|at the moment|at present|just|suddenly|all of a sudden|out of nowhere|"
+    r"tonight|today|this (?:morning|afternoon|evening|time)|still|"
+    r"since (?:yesterday|this morning|last night|this afternoon|this evening|earlier|lunch|breakfast|dinner|"
+    r"tea|about an hour|an hour|half an hour|\d+ ?(?:am|pm|o'clock)|(?:about |around )?(?:\w+|\d+) (?:hours?|minutes?) ago|then)|"
+    r"for (?:the )?(?:last|past) (?:\d+|few|couple of|two|three|four|several)?\s*(?:minutes?|hours?)|"
+    r"in the (?:last|past) (?:hour|few hours|\d+ (?:minutes|hours)|half hour)|"
+    r"help|urgent|urgently|hurry|quick|asap|emergency|"
+    r"what (?:do|should|can|shall) (?:i|we) do(?!\s+(?:if|when|in case|about|to|for))|"
+    r"going for (?:over )?an hour|for over an hour)\b|!{2,}"
 )
-_HYPOTHETICAL = re.compile(r"\b(if|when|whenever|in case|what happens if|would|could)\s", re.IGNORECASE)
-_PAST = re.compile(
-    r"\b(last (year|month|week|time|summer|winter|spring)|years? ago|months? ago|weeks? ago|in the past|"
-    r"previously|history of|once had|used to|back in|had one before|after (his|her|my) (crisis|attack))\b",
-    re.IGNORECASE,
+_PAST = _rx(
+    r"\b(?:last (?:year|month|week|summer|winter|spring|autumn|fall|christmas|time|night|weekend)|"
+    r"(?:\d+|a|an|one|two|three|four|five|six|few|several|many|couple of) (?:years?|months?|weeks?|days?) ago|"
+    r"years ago|months ago|used to|once|previously|in the past|back in|back when|history of|"
+    r"as a (?:baby|child|kid|teenager|toddler)|when (?:i|he|she|we|they) (?:was|were) (?:little|young|younger|a baby|a child|a kid)|"
+    r"in (?:19|20)\d\d|in (?:january|february|march|april|may|june|july|august|september|october|november|december)|"
+    r"before (?:my|his|her|the|their) (?:diagnosis|surgery|operation|treatment)|before diagnosis|"
+    r"(?:has|have) been \w+ before|before$|had (?:one|a few|several|some|them) before)\b"
 )
-# A sign named as a topic ("what is carcinoid crisis?", "can NETs cause chest pain?").
-_TOPICAL_BEFORE = re.compile(
-    r"(what is|what's|whats|what are|what does|what do|what causes|what happens|define|definition of|"
-    r"explain|tell me about|meaning of|mean by|know about|learn about|read about|signs? of|symptoms? of|"
-    r"prevent(ing)?|avoid(ing)?|risk of|chance of|cause|causes|lead to|leads to|result in|is there|"
-    r"difference between|how (common|likely|often|serious|dangerous) is|how do (i|you|doctors) (know|treat|recognise|recognize)|"
-    r"how is|how are|can (a |an )?(net|nets|tumou?rs?|insulinomas?|carcinoid syndrome|it)|could a|does a|do nets|"
-    r"(is|are) (a |an )?)\s*(\w+\s+){0,4}$",
-    re.IGNORECASE,
+_CHRONIC = _rx(
+    r"\b(?:sometimes|often|occasionally|usually|normally|always|every (?:day|morning|evening|night|week|afternoon|time)|"
+    r"most (?:days|nights|mornings|evenings)|for (?:weeks|months|years|ages)|"
+    r"for (?:\d+|a few|few|several|many|two|three|four|five|six) (?:weeks|months|years)|on and off|"
+    r"now and (?:then|again)|from time to time|after (?:meals|eating|every|a glass|drinking|a drink|alcohol|wine)|"
+    r"before meals|lately|these days|over the (?:months|years|weeks)|all the time)\b|"
+    r"(?<!can't )(?<!cant )(?<!cannot )(?<!to )\b(?:gets?|keeps? getting|tends? to get)\b"
+    r"(?!\s+(?:my|his|her|their|a|enough|any)\s+(?:proper\s+)?(?:breath|air))"
 )
-_TOPICAL_AFTER = re.compile(
-    r"^\W*(\w+\W+){0,3}(a |one of the )?(symptom|sign|warning sign|side effect|complication)s?\b|^\W*(mean|means)\b",
-    re.IGNORECASE,
+_RESOLVED = _rx(
+    r"(?<!not )\b(?:(?:is|'s|am|'m|are|'re|seems?|was|were) (?:fine|ok|okay|alright|all right|better|stable|home|"
+    r"back home|recovered|out of hospital)|(?:fine|ok|okay|better|alright) (?:now|again|today)|recovered|has passed|"
+    r"passed off|settled(?: down)?|sorted(?: it)? out|went away|gone away|(?:has|have|'ve|'s|they|it) stopped|"
+    r"back to normal|doing well)\b"
 )
-_SEVERE = re.compile(r"\b(very|really|dangerously|extremely|so|super|severe|severely|badly|bad)\b", re.IGNORECASE)
+# Question or phrase about the sign as a topic, before it in the clause.
+_WH_START = _rx(
+    r"^\W*(?:(?:so|and|also|but|ok|okay|hi|hello|hey|um|sorry|please|then|quick question|question)\W+)*"
+    r"(?:what|what's|whats|why|how|which|who|where|when)\b"
+)
+# ... unless it asks about a person now ("why is my heart racing", "what's wrong with my dad").
+_WH_PERSONAL = _rx(
+    rf"^\W*(?:(?:so|and|also|but|ok|okay|hi|hello|hey|um|sorry|please|then)\W+)*"
+    rf"(?:why\s+(?:is|are|am|does|do|did|has|have|can'?t|won'?t|isn'?t|is it that)\s+{_SUBJECT}\b|"
+    rf"what(?:'s|s| is)\s+(?:wrong|happening|going on)\b|what (?:do|should|can|shall) (?:i|we) do(?!\s+(?:if|when|in case|about|to|for)))"
+)
+_AUX_GENERIC = _rx(
+    rf"^\W*(?:(?:so|and|also|but|ok|okay|hi|hello|hey|um|sorry|please|then|quick question|question)\W+)*"
+    rf"(?:can|could|does|do|is|are|will|would|might|may)\s+"
+    rf"(?!(?:{_SUBJECT}|this|that|these|those|you (?:think|reckon)|you help|someone|somebody|anyone|anybody)\b)"
+)
+_TOPIC_WORDS = _rx(
+    r"\b(?:symptoms?|signs?|warning signs?|causes?|caused|cause|risk|risks|chance|chances|prevent\w*|avoid\w*|"
+    r"about|information|info|explain\w*|difference|documentary|article|leaflet|heard|learn\w*|spot|"
+    r"recogni[sz]\w*|mean\w*|define|definition|versus|vs|trigger\w*|manage|managing|treat\w*|"
+    r"complications?|emergency\?)\b"
+)
+_TOPICAL_AFTER = _rx(
+    r"^\W*(?:\w+\W+){0,3}?(?:a |an |one of the |the )?(?:common |main |usual |typical |possible )?"
+    r"(?:symptom|sign|warning sign|side effect|complication|cause|feature)s?\b|"
+    r"^\W*(?:mean|means|linked|link|related|a sign|symptoms?|signs?|causes?|treatment|definition|meaning)\b|"
+    r"^\W*(?:be|is|are)\s+(?:\w+\s+){0,2}(?:life-threatening|dangerous|serious|an emergency)\b"
+)
+_HYPOTHETICAL = _rx(
+    r"\bif\b|\bin case\b|\bwhenever\b|\bever\b|"
+    r"\bin the event\b|\bshould (?:i|he|she|we|they) (?:ever )?(?:get|have|develop|start)\b|"
+    rf"\bwill {_SUBJECT} (?:have|get|develop|need|go into)\b|\bgoing to (?:have|get|develop)\b|"
+    r"\b(?:worried|worry|worrying|scared|afraid|frightened|nervous|anxious) (?:about|of)\b|\bprepar\w+|\bplan for\b|"
+    r"\b(?:could|might|may) (?:i|he|she|we|they) (?:get|have|develop)\b|\bmight (?:get|have|develop)\b|"
+    r"\bwhat to do (?:in|if|when|during)\b|\bwhat happens (?:if|when|in|during)\b"
+)
+# "not sure if she's breathing", "I don't know whether ...": uncertainty about now, not a hypothesis.
+_UNSURE_IF = _rx(r"(?:not sure|unsure|n't know|dont know|do not know|no idea|wonder|wondering|can't tell|cant tell|see)\s+$")
+
+
+def _hypothetical_in(chunk: str) -> bool:
+    for match in _HYPOTHETICAL.finditer(chunk):
+        if match.group(0).lower() == "if" and _UNSURE_IF.search(chunk[: match.start()]):
+            continue
+        return True
+    return False
+
+
+_OWN_START = _rx(rf"^\W*(?:(?:and|but|so|then|now|also)\s+)*(?:{_SUBJECT})\b")
+_SENTENCE_BREAK = _rx(r"[.?!]+(?=\s|$)|[.?!]{2,}|[;\n]|:\s|\s[-\u2013\u2014]+\s")
+_CLAUSE_BREAK = _rx(
+    rf",|\(|\)|\b(?:but|then|so|although|though|while|whereas)\b|"
+    rf"\band\s+(?=(?:now|{_SUBJECT})\b)"
+)
+
+
+@dataclass(frozen=True)
+class _Clause:
+    start: int
+    end: int
+    sentence: int
+    text: str
+    strong: bool
+    past: bool
+    own: bool
+    topical: bool  # a topic question/phrase somewhere in it (inherited by the next clause)
+    hypothetical: bool
+    inherited_topical: bool
+    inherited_hypothetical: bool
+    inherited_past: bool
+
+
+def _clauses(text: str) -> List[_Clause]:
+    spans: List[Tuple[int, int, int]] = []
+    sentence = 0
+    pos = 0
+    for brk in list(_SENTENCE_BREAK.finditer(text)) + [None]:
+        s_end = brk.start() if brk else len(text)
+        c_pos = pos
+        for cb in list(_CLAUSE_BREAK.finditer(text, pos, s_end)) + [None]:
+            c_end = cb.start() if cb else s_end
+            if text[c_pos:c_end].strip():
+                spans.append((c_pos, c_end, sentence))
+            if cb:
+                c_pos = cb.end() if cb.group(0) in (",", "(", ")") or not cb.group(0).startswith("and") else cb.start() + 3
+        if brk:
+            pos = brk.end()
+            sentence += 1
+    out: List[_Clause] = []
+    prev: Optional[_Clause] = None
+    for start, end, sent in spans:
+        chunk = text[start:end]
+        strong = bool(_STRONG_LIVE.search(chunk))
+        own = bool(_OWN_START.search(chunk)) or strong
+        personal_live = bool(_PERSONAL_LIVE.search(chunk)) or strong
+        topical = _topical_marker(chunk) is not None
+        hypothetical = _hypothetical_in(chunk)
+        same = prev is not None and prev.sentence == sent
+        inh_topical = bool(same and prev and (prev.topical or prev.inherited_topical) and not (own and personal_live))
+        inh_hypo = bool(same and prev and (prev.hypothetical or prev.inherited_hypothetical) and not (own and personal_live))
+        past_here = bool(_PAST.search(chunk) or _CHRONIC.search(chunk))
+        present_verb = bool(_PERSONAL_LIVE.search(chunk))
+        inh_past = bool(same and prev and (prev.past or prev.inherited_past) and not strong and not present_verb)
+        clause = _Clause(
+            start, end, sent, chunk, strong, past_here and not strong, own, topical, hypothetical,
+            inh_topical, inh_hypo, inh_past,
+        )
+        out.append(clause)
+        prev = clause
+    return out
+
+
+def _topical_marker(prefix: str) -> Optional[int]:
+    """Position of the last topic marker in `prefix` (None when there is none)."""
+    found: Optional[int] = None
+    if (_WH_START.search(prefix) and not _WH_PERSONAL.search(prefix)) or _AUX_GENERIC.search(prefix):
+        found = 0
+    for match in _TOPIC_WORDS.finditer(prefix):
+        found = match.start()
+    return found
+
+
+@dataclass(frozen=True)
+class _Sign:
+    name: str
+    start: int
+    end: int
+    clause: _Clause
+    severe: bool
+    mild: bool
+
+
+def _is_live(text: str, sign: _Sign, clauses: Sequence[_Clause]) -> bool:
+    clause = sign.clause
+    prefix = text[clause.start : sign.start]
+    upto = text[clause.start : sign.end]
+    after = text[sign.end : clause.end]
+    # Asked about as a topic (unless a person is then described in the present).
+    topic_at = _topical_marker(prefix)
+    if topic_at is None and clause.inherited_topical:
+        topic_at = -1
+    if topic_at is not None and not _NOW.search(clause.text):
+        later_person = [m.start() for m in _PERSONAL_LIVE.finditer(upto) if m.start() > topic_at]
+        if not later_person:
+            return False
+    if _TOPICAL_AFTER.search(after) and not clause.strong:
+        return False
+    # Hypothetical, feared or planned for.
+    if _hypothetical_in(prefix) or clause.inherited_hypothetical:
+        return False
+    # Past or long-standing (unless said to be happening now).
+    if clause.past or clause.inherited_past:
+        return False
+    # Over: "... she's home and fine now" later in the same sentence.
+    for other in clauses:
+        if other.sentence != clause.sentence or other.end <= sign.start:
+            continue
+        window = text[max(other.start, sign.end) : other.end]
+        if _RESOLVED.search(window):
+            return False
+    return True
+
+
+def _find_signs(text: str, mentions: Sequence[Mention], clauses: Sequence[_Clause]) -> List[_Sign]:
+    def clause_at(pos: int) -> Optional[_Clause]:
+        for clause in clauses:
+            if clause.start <= pos < clause.end:
+                return clause
+        return None
+
+    raw: List[Tuple[str, int, int]] = []
+    for name, pattern in _SIGNS.items():
+        raw.extend((name, m.start(), m.end()) for m in pattern.finditer(text))
+    for mention in mentions:
+        if mention.start < 0:
+            continue
+        sign = _MENTION_SIGN.get(mention.value)
+        if mention.value == "dizziness":
+            sign = "faint" if _FAINT_WORDS.search(mention.text) else "dizzy"
+        elif mention.value == "confusion" and _CONFUSED_WORDS.search(mention.text):
+            sign = "confused"
+        if sign:
+            raw.append((sign, mention.start, mention.end))
+    for match in _SUGAR_READING.finditer(text):
+        value = float(match.group(1))
+        # Dangerous in mmol/L (<= 3.5 or > 15 up to 60) or in mg/dL (< 60 or >= 250).
+        if value <= 3.5 or 15 < value <= 60 or value >= 250:
+            raw.append(("sugar_reading", match.start(), match.end()))
+    for match in _PULSE_READING.finditer(text):
+        if int(match.group(1)) >= 130:
+            raw.append(("heart", match.start(), match.end()))
+
+    signs: List[_Sign] = []
+    for name, start, end in raw:
+        clause = clause_at(start)
+        if clause is None:
+            continue
+        chunk = clause.text
+        severe = bool(_SEVERE.search(chunk)) or name == "sugar_reading"
+        if name == "diarrhoea" and _DIARRHOEA_SEVERE.search(chunk):
+            name = "severe_diarrhoea"
+        signs.append(_Sign(name, start, end, clause, severe, bool(_MILD.search(chunk))))
+    return signs
+
+
+def _keyword_query(text: str) -> bool:
+    """A few search words ("carcinoid crisis symptoms"), not a description of anyone."""
+    words = re.findall(r"[\w'&-]+", text)
+    return (
+        len(words) <= 6
+        and not _PERSON_WORD.search(text)
+        and not _STRONG_LIVE.search(text)
+        and not re.search(r"\b(?:is|are|am|can'?t|cannot|won'?t|feel|feels|having|has|have|had|going)\b", text, _FLAGS)
+        and bool(_TOPIC_WORDS.search(text) or re.search(r"\b(?:insulinoma|gastrinoma|glucagonoma|vipoma|nets?|carcinoid syndrome)\b", text, _FLAGS))
+    )
+
+
+# Alone enough.
+_ALONE = frozenset({"crisis", "breathing", "chest_pain", "cardiac_event", "faint"})
+_SUGAR_COMPANIONS = frozenset({"confused", "shaky", "faint", "dizzy", "weak", "pale", "thirst"})
+_FLUSH_COMPANIONS = frozenset({"heart", "breathing", "faint", "dizzy", "chest_pain", "pale"})
+_HEART_COMPANIONS = frozenset({"breathing", "chest_pain", "faint", "dizzy", "confused", "flushing", "pale", "wheeze"})
+_DEHYDRATION_SIGNS = frozenset({"dehydration", "no_urine", "cant_keep_down", "dry", "thirst"})
+_DEHYDRATION_COMPANIONS = frozenset({"severe_diarrhoea", "diarrhoea", "vomiting", "dizzy", "faint", "confused", "weak", "pale", "heart"})
+
+
+def _decide(live: Sequence[_Sign], text: str) -> Optional[str]:
+    names: Set[str] = {s.name for s in live}
+    for name in ("crisis", "breathing", "chest_pain", "cardiac_event", "faint"):
+        if name in names:
+            return {
+                "crisis": "carcinoid crisis",
+                "breathing": "trouble breathing",
+                "chest_pain": "chest pain",
+                "cardiac_event": "heart attack, stroke or severe allergic reaction",
+                "faint": "fainting or collapse",
+            }[name]
+    if "bleeding" in names and any(s.name == "bleeding" and (s.clause.strong or "lot" in text[s.start : s.end].lower()) for s in live):
+        return "coughing or vomiting blood"
+    sugar = [s for s in live if s.name in ("sugar_low", "sugar_high", "sugar_reading")]
+    if sugar and (names & _SUGAR_COMPANIONS or any(s.severe and not s.mild for s in sugar) or "sugar_reading" in names):
+        return "very high or low blood sugar"
+    # Wheezing is a usual carcinoid-syndrome symptom; with flushing it counts when said to be bad or now.
+    hard_wheeze = any(s.name == "wheeze" and (s.severe or s.clause.strong) for s in live)
+    if "flushing" in names and (names & _FLUSH_COMPANIONS or hard_wheeze):
+        return "flushing with breathing or heart symptoms"
+    if "heart" in names and names & _HEART_COMPANIONS:
+        return "racing heart with other warning signs"
+    if "confused" in names and names & {"shaky", "faint", "dizzy", "weak", "pale"}:
+        return "sudden confusion with shaking or sweating"
+    dehydration = names & _DEHYDRATION_SIGNS
+    if dehydration and (names & _DEHYDRATION_COMPANIONS or len(dehydration) >= 2 or any(s.severe for s in live if s.name in dehydration)):
+        return "severe dehydration"
+    if "severe_diarrhoea" in names and names & (_DEHYDRATION_SIGNS | {"dizzy", "faint", "confused", "weak", "vomiting"}):
+        return "severe diarrhoea with dehydration"
+    if "extreme" in names and names - {"extreme", "flushing", "diarrhoea", "wheeze"}:
+        return "asks about emergency help"
+    return None
 
 
 @dataclass(frozen=True)
@@ -88,43 +502,6 @@ class SafetyCheck:
     reason: str = ""
 
 
-def _live_signs(text: str, mentions: Sequence[Mention]) -> Set[str]:
-    """Warning signs described as happening (not asked about as a topic)."""
-    signs: Set[str] = set()
-    for name, pattern in _SIGNS.items():
-        for match in pattern.finditer(text):
-            before = text[max(0, match.start() - 80) : match.start()]
-            after = text[match.end() : match.end() + 40]
-            clause_before = re.split(r"[.?!;\n]|\bbut\b|\band\b(?= (he|she|i|my|now))", before)[-1]
-            if _TOPICAL_BEFORE.search(clause_before) and not _PERSON.search(clause_before):
-                continue
-            if _TOPICAL_AFTER.search(after):
-                continue
-            signs.add(name)
-            break
-    for mention in mentions:
-        sign = _SYMPTOM_SIGN.get(mention.value)
-        if sign and sign not in signs:
-            before = text[max(0, mention.start - 80) : mention.start]
-            clause_before = re.split(r"[.?!;\n]", before)[-1]
-            after = text[mention.end : mention.end + 40]
-            if not (_TOPICAL_BEFORE.search(clause_before) and not _PERSON.search(clause_before)) and not _TOPICAL_AFTER.search(after):
-                signs.add(sign)
-    return signs
-
-
-def _happening_now(text: str) -> bool:
-    """A person is described, and it is not only past or hypothetical."""
-    if not _PERSON.search(text):
-        return False
-    present = bool(_PRESENT.search(text))
-    if _PAST.search(text) and not present:
-        return False
-    if _HYPOTHETICAL.search(text) and not present:
-        return False
-    return True
-
-
 def check_emergency(
     text: str,
     mentions: Sequence[Mention] = (),
@@ -132,55 +509,109 @@ def check_emergency(
     confidence: float = 0.0,
 ) -> SafetyCheck:
     """Is this message describing an emergency happening now?"""
-    if not text:
+    if not text or not text.strip():
         return SafetyCheck(False)
-    signs = _live_signs(text, mentions)
-    now = _happening_now(text)
-    severe = bool(_SEVERE.search(text))
-    rules: List[Tuple[bool, str]] = [
-        ("extreme" in signs and (now or "crisis" in signs or "breathing" in signs), "explicit emergency"),
-        ("crisis" in signs and now, "carcinoid crisis"),
-        ("breathing" in signs and now, "trouble breathing"),
-        ("chest_pain" in signs and now, "chest pain"),
-        ("faint" in signs and now, "fainting or collapse"),
-        (bool({"sugar_low", "sugar_high"} & signs) and now and (severe or bool({"confused", "faint"} & signs)), "very high or low blood sugar"),
-        ("flushing" in signs and bool({"heart", "breathing"} & signs) and now, "flushing with breathing or heart symptoms"),
-        ("heart" in signs and bool({"chest_pain", "breathing", "faint", "confused"} & signs) and now, "racing heart with other warning signs"),
-        ("dehydration" in signs and now and (severe or "severe_diarrhoea" in signs or "faint" in signs or "confused" in signs), "severe dehydration"),
-        ("severe_diarrhoea" in signs and now and bool({"dehydration", "faint", "confused"} & signs), "severe diarrhoea with dehydration"),
-    ]
-    for fired, reason in rules:
-        if fired:
-            return SafetyCheck(True, tuple(sorted(signs)), reason)
+    text = text.replace("\u2019", "'").replace("\u2018", "'").replace("`", "'")
+    clauses = _clauses(text)
+    signs = _find_signs(text, mentions, clauses)
+    if _keyword_query(text):
+        return SafetyCheck(False, tuple(sorted({s.name for s in signs})), "search words")
+    live = [s for s in signs if _is_live(text, s, clauses)]
+    names = tuple(sorted({s.name for s in live}))
+    reason = _decide(live, text)
+    if reason:
+        return SafetyCheck(True, names, reason)
     # The NLU model's opinion counts when the text also shows a live warning sign.
-    if intent == "report_emergency" and confidence >= 0.8 and signs - {"flushing"} and now:
-        return SafetyCheck(True, tuple(sorted(signs)), "reported emergency")
-    return SafetyCheck(False, tuple(sorted(signs)))
+    if intent == "report_emergency" and confidence >= 0.8 and set(names) - {"flushing", "diarrhoea", "wheeze", "extreme"}:
+        return SafetyCheck(True, names, "reported emergency")
+    return SafetyCheck(False, names)
 
 
 # ----------------------------------------------------------------------- diagnosis requests
-_DIAGNOSIS = re.compile(
-    r"\b(do|does|could|might|may|would) (i|he|she|we|they|you think (i|he|she|my \w+))\b[^.?!]{0,40}\b(have|has|got|be)\b|"
-    r"\b(could|might|may|would|can) (this|these|that|it|they|those|my \w+|his \w+|her \w+) (be|mean|indicate|suggest)\b|"
-    r"\bam i (having|getting|suffering|likely|at risk)|\bam i\b[^.?!]{0,30}\b(net|cancer|tumou?r|carcinoid|syndrome)|"
-    r"\b(is|are) (it|this|these|that|my|his|her|mum'?s|mom'?s|dad'?s)\b[^.?!]{0,40}\b(net|nets|cancer|cancerous|tumou?r|carcinoid|syndrome|insulinoma|gastrinoma|sign|signs|symptom|symptoms|serious|normal|ibs)\b|"
-    r"\b(have|has) (i|he|she|my \w+) got\b|\bdiagnos(e|is) (me|my|him|her)\b|\bcan you diagnose\b|"
-    r"\bshould (i|we) (be )?(worried|concerned|scared)|\bdo i need to worry|"
-    r"\b(i|he|she|my \w+) (think|thinks|fear|fears|worry|worried|suspect|suspects)\b[^.?!]{0,30}\b(have|has|got)\b|"
-    r"\bwhat('s| is) wrong with (me|him|her|my)\b|\bdoes (this|that) sound like\b|\bsounds? like (a |an )?(net|carcinoid|cancer)",
-    re.IGNORECASE,
+_CONDITION = (
+    r"(?:(?:lung|pancreatic|pancreas|gi|gut|bowel|small|intestinal|stomach|appendix|appendiceal|rectal|bronchial|"
+    r"bronchopulmonary|gep|type of|kind of|sort of|form of|some|rare|a|an|the|neuroendocrine|carcinoid|actual|real)\s+){0,3}"
+    r"(?:nets?|neuroendocrine(?:\s+(?:tumou?rs?|cancers?|neoplasms?|carcinomas?))?|gep-nets?|pnets?|"
+    r"cancers?|cancerous|tumou?rs?|carcinoids?|syndrome|insulinomas?|gastrinomas?|glucagonomas?|vipomas?|"
+    r"necs?|ibs|crohn'?s|menopause|diabet\w+|malignant|something serious|serious)\b"
 )
-_PERSONAL_HEALTH = re.compile(r"\b(i|i'm|i've|me|my|he|she|his|her|mum|mom|dad|husband|wife|son|daughter|partner|friend)\b", re.IGNORECASE)
+# The condition is what is asked about, not the subject of a longer question.
+_CONDITION_END = (
+    r"(?!\s+(?:usually|always|often|generally|normally|typically|ever|commonly|common|rare|harmless|dangerous|deadly|"
+    r"curable|treatable|hereditary|genetic|inherited|are|is|was|were|be|can|could|do|does|did|have|has|had|cause\w*|"
+    r"spread\w*|grow\w*|run|runs|tend\w*|need\w*|mean\w*|make\w*|get|gets|treated|cured|found|diagnosed|show\w*|"
+    r"start\w*|develop\w*|release\w*|produce\w*|affect\w*|come|comes|go|goes|turn\w*|become\w*|with|that|which|who)\b)"
+)
+_LINK = (
+    r"(?:(?:actually|really|just|definitely|possibly|probably|likely|maybe|from|caused by|due to|because of|part of|"
+    r"linked to|related to|down to|a sign of|a symptom of|signs of|symptoms of|an early sign of|a warning sign of)\s+)*"
+)
+_WHO = rf"(?:i|he|she|we|they|(?:my|his|her|our|their)(?: (?!of\b)[\w'-]+){{1,3}}?|(?:{_PEOPLE})(?:'s [\w'-]+)?)"
+_IS_IT = _rx(
+    rf"\b(?:is|are)\s+(?:it|this|that|these|those|{_WHO})\s+{_LINK}(?:a |an |the )?{_CONDITION}{_CONDITION_END}"
+)
+_DIAGNOSIS_PATTERNS: Tuple[Pattern[str], ...] = tuple(
+    p if isinstance(p, re.Pattern) else _rx(p)
+    for p in (
+        # do I have / does my mum have / could she have / has he got / will I get
+        rf"\b(?:do|does|did|could|might|may|would|can|will)\s+{_WHO}\s+(?:[\w']+\s+){{0,3}}?(?:have(?! to\b)|has(?! to\b)|got|had(?! to\b)|suffer\w*)\b[^.?!]{{0,40}}?\b{_CONDITION}",
+        rf"\b(?:will|could|might|may|would)\s+{_WHO}\s+(?:[\w']+\s+){{0,2}}?(?:get|develop)\b[^.?!]{{0,30}}?\b{_CONDITION}",
+        rf"\b(?:do|would|did) you (?:think|reckon|say|believe|suppose)\b[^.?!]{{0,60}}?\b{_CONDITION}",
+        rf"\b(?:have|has)\s+{_WHO}\s+(?:got|had|been)\b[^.?!]{{0,30}}?\b{_CONDITION}",
+        # could it / this / my diarrhoea / the flushing I get be a NET?
+        rf"\b(?:could|might|may|would|can)\s+(?:it|this|that|these|those|they|{_WHO}|the [\w']+(?: [\w']+){{0,3}}?)\s+(?:\w+\s+){{0,2}}?(?:be|been|mean|indicate|suggest|point to)\s+{_LINK}(?:a |an |the )?{_CONDITION}{_CONDITION_END}",
+        # is it cancer / is this a sign of a NET / is my wheezing caused by carcinoid
+        _IS_IT,
+        # I think I have / I'm worried I might have / I reckon it's a NET
+        rf"\b(?:i|i'm|im|he|she|we|(?:my|his|her) [\w'-]+)\s+(?:\w+\s+)?(?:think|thinks|reckon|reckons|fear|fears|suspect|suspects|worried|worry|worries|believe|believes|wonder|wonders|wondering|convinced|sure)\s+(?:that\s+|if\s+|whether\s+)?(?:i|he|she|we|they|it|this|my [\w'-]+|his [\w'-]+|her [\w'-]+)\s*(?:'s|'ve|'m|s|is|has|have|had|am|might|may|could|got|must)\b[^.?!]{{0,30}}?\b{_CONDITION}",
+        rf"\b(?:it'?s|its|this is|that'?s)\s+(?:a |an )?{_CONDITION}[^.?!]{{0,20}}\b(?:who'?s right|right\?|isn'?t it|am i right)",
+        # explicit requests
+        r"\bdiagnos(?:e|is)\s+(?:me|my|him|her|them|us|this|what)\b|\bcan you diagnose\b|\bgive me a diagnosis\b",
+        r"\b(?:check|look at|assess|go through|read)\s+(?:my|his|her|our|these)\s+symptoms\b",
+        rf"\bwhat (?:do|does|did) {_WHO} (?:have|got)\b|\bwhat(?:'s| is| has) {_WHO} got\b|"
+        r"\bwhat(?:'s| is) (?:wrong|going on|happening|the matter) with (?:me|him|her|us|them|my)\b",
+        rf"\b(?:could|might|may|would|can)\s+{_WHO}\s+be\b(?!\s+(?:ok|okay|fine|alright|all right|able|treated|cured))[^.?!]{{0,40}}?\b{_CONDITION}{_CONDITION_END}",
+        rf"\b(?:so|then|therefore|which means)\s+{_WHO}\s+(?:must\s+|probably\s+|definitely\s+)?(?:have|has|got|'ve got)\b[^.?!]{{0,30}}?\b{_CONDITION}",
+        rf"\b(?:have|has|got)\s+(?:a |an )?{_CONDITION}[^.?!]{{0,12}}\b(?:right|correct|yes|don'?t i|doesn'?t (?:he|she)|isn'?t it)\s*\?",
+        rf"\btell me (?:if|whether) {_WHO}\b",
+        rf"\b(?:chance|chances|odds|likelihood|probability|risk|possibility)\s+(?:is\s+)?(?:that\s+|of\s+)?{_WHO}\s+(?:ha(?:ve|s)|having|got|getting|is|am|being)\b",
+        rf"\bam i (?:at risk|likely|having|going to get|getting)\b|\b(?:is|are)\s+{_WHO}\s+at risk\b",
+        r"\b(?:do|does)\s+(?:this|that|it|these|those|my [\w'-]+|his [\w'-]+|her [\w'-]+)\s+(?:\w+\s+)?(?:sound|look|seem)\s+like\b",
+        r"\b(?:do|does)\s+(?:my|his|her|their|these|the)\s+(?:[\w'-]+\s+)?symptoms?\s+(?:match|fit|suggest|point to|sound like|mean|add up)\b",
+        rf"\b(?:does|do|would|could)\s+(?:having|getting)\b[^.?!]{{0,40}}\bmean\s+{_WHO}\b",
+        r"\bshould (?:i|we) (?:be )?(?:worried|concerned|scared|afraid)\b|\bdo (?:i|we) need to worry\b",
+        rf"\bhow (?:do|would|can|could|will) (?:i|we|you) (?:know|tell|find out|be sure) (?:if|whether) {_WHO}\b",
+        rf"\b(?:is|'s) it (?:possible|likely|probable) (?:that )?{_WHO}\b",
+        rf"\b(?:is|are)\s+{_WHO}\s+(?:likely|possibly|probably)\s+(?:to )?(?:have|has|be|got)\b",
+        rf"\b(?:sounds?|looks?) like (?:i|he|she|{_WHO}) (?:ha(?:ve|s)|might|could)\b",
+    )
+)
+# "my dad was diagnosed with a lung carcinoid, is it cancer?": asks about the diagnosed NET.
+_KNOWN_NET = _rx(
+    r"\b(?:diagnosed with|has|have|had|living with|got)\s+(?:a |an )?(?:[\w-]+\s+){0,2}?(?:nets?|carcinoid|neuroendocrine|insulinoma|gastrinoma|glucagonoma|vipoma|pnet|nec)\b"
+)
+_NATURE_QUESTION = _rx(r"\b(?:is|are) (?:it|this|that|they) (?:a )?(?:cancer|cancerous|malignant|benign|serious|dangerous)\b")
+_DEICTIC = _rx(r"\b(?:this|these|those)\b|\b(?:could|might|would|is|does|do) that\b|\bthat'?s\b")
 
 
-def is_diagnosis_request(text: str, intent: Optional[str] = None, confidence: float = 0.0) -> bool:
+def is_diagnosis_request(
+    text: str, intent: Optional[str] = None, confidence: float = 0.0, mentions: Sequence[Mention] = ()
+) -> bool:
     """Does the person ask whether they (or someone) have a condition?"""
-    if not text:
+    if not text or not text.strip():
         return False
-    if _DIAGNOSIS.search(text) and _PERSONAL_HEALTH.search(text):
+    text = text.replace("\u2019", "'").replace("\u2018", "'").replace("`", "'")
+    about_someone = bool(_PERSON_WORD.search(text)) or bool(_DEICTIC.search(text))
+    if not about_someone:
+        return False
+    hits = [p for p in _DIAGNOSIS_PATTERNS if p.search(text)]
+    if hits:
+        if _KNOWN_NET.search(text) and _NATURE_QUESTION.search(text) and len(hits) == 1 and hits[0] is _IS_IT:
+            return False
         return True
-    return intent == "ask_diagnose_me" and confidence >= 0.6 and bool(_PERSONAL_HEALTH.search(text))
+    return intent == "ask_diagnose_me" and confidence >= 0.6 and bool(_PERSON_WORD.search(text))
 
 
 def symptoms_named(mentions: Iterable[Mention]) -> List[str]:
     return list(dict.fromkeys(m.value for m in mentions if m.label == "symptom"))
+
