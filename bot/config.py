@@ -42,8 +42,9 @@ class Settings:
     max_message_chars: int = field(default_factory=lambda: _int("NETBOT_MAX_MESSAGE_CHARS", 2000))
     # Below this NLU confidence an intent is not trusted on its own.
     min_intent_confidence: float = field(default_factory=lambda: _float("NETBOT_MIN_INTENT_CONFIDENCE", 0.5))
-    # Retrieval answers directly only at or above this score (calibrated: see results/).
-    retrieval_direct_threshold: float = field(default_factory=lambda: _float("NETBOT_RETRIEVAL_DIRECT", 0.45))
+    # Retrieval answers directly only at or above this score (calibrated for >= 95% precision by
+    # scripts/calibrate_retrieval.py: see results/calibration.md).
+    retrieval_direct_threshold: float = field(default_factory=lambda: _float("NETBOT_RETRIEVAL_DIRECT", 0.50))
     retrieval_suggest_threshold: float = field(default_factory=lambda: _float("NETBOT_RETRIEVAL_SUGGEST", 0.08))
     default_region: str = field(default_factory=lambda: os.environ.get("NETBOT_DEFAULT_REGION", ""))
     cors_origins: Tuple[str, ...] = field(default_factory=lambda: _list("NETBOT_CORS_ORIGINS"))
