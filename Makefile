@@ -42,7 +42,7 @@ build/credentials.yml: $(STAMP) credentials.yml scripts/credentials.py FORCE
 FORCE:
 
 $(MODEL): $(STAMP) $(SPACY_MODEL) config.yml domain.yml $(NLU_DATA) data/nlu/synonyms.yml
-	$(BIN)/rasa train --fixed-model-name netbot --out models --quiet
+	mkdir -p models && flock models/.train.lock $(BIN)/rasa train --fixed-model-name netbot --out models --quiet
 
 train: $(MODEL) ## Train the Rasa model (only when data or config changed)
 
