@@ -162,7 +162,7 @@ def _decide(
     resolution = kb.resolve(question, routing, context) if question else None
     uncovered = [m for m in subjects if m.label == "uncovered"]
     if uncovered:
-        return _uncovered_reply(kb, uncovered, resolution, region, lead, slots)
+        return _uncovered_reply(kb, uncovered, _related_for_uncovered(kb, question, resolution), region, lead, slots)
     if resolution is None:
         return _fallback_reply(kb, text, region, lead)
     sticky = [m.value for m in subjects if m.label in STICKY_LABELS]
@@ -201,6 +201,22 @@ def _diagnosis_reply(kb: KnowledgeBase, subjects: Sequence[Mention], region: Opt
     return answers.finish(
         kb, parts, kind="diagnosis", region=region, sources=sources, buttons=[answers.button_for(kb, "diagnosis_first_steps")]
     )
+
+
+def _related_for_uncovered(
+    kb: KnowledgeBase, question: Optional[str], resolution: Optional[Resolution]
+) -> Optional[Resolution]:
+    """What to offer as "related" when the sources don't cover the question (safety: never an
+    unrelated entry). An entry reached only through a catch-all route for a named subject (e.g.
+    "carcinoid" -> the history of the name) is not related to a question about medicines; then the
+    general entry for the question kind (treatment, outlook ...) is offered, or nothing."""
+    if question is None:
+        return None
+    if resolution is not None and any(
+        question in route.kinds and route.subject == resolution.answered_subject for route in resolution.entry.routes
+    ):
+        return resolution
+    return kb.resolve(question, [])
 
 
 def _uncovered_reply(

@@ -157,12 +157,12 @@ _SIGN_PATTERNS: Dict[str, str] = {
         r"(?:\w+\s+){0,2}?(?:high|sky high|sky-high|through the roof|rising|over \d+)\b|\bhyperglyc\w*"
     ),
     "extreme": (
-        r"\bambulance\b|\b(?:911|999|112)\b|\bA&E\b|\bemergency (?:room|department)\b|\bER\b|\bcasualty\b|"
-        r"\bdying\b|\bgoing to die\b"
+        r"\bambulance\b|\b(?:call|ring|dial|phone)(?:ed|ing)?\s+\d{3}\b|(?-i:\bA&E\b|\bER\b)|"
+        r"\bemergency (?:room|department)\b|\bcasualty\b|\bdying\b|\bgoing to die\b"
     ),
 }
 _SIGNS: Dict[str, Pattern[str]] = {
-    name: re.compile(rx, 0 if name == "extreme" else _FLAGS) for name, rx in _SIGN_PATTERNS.items()
+    name: re.compile(rx, _FLAGS) for name, rx in _SIGN_PATTERNS.items()
 }
 # Symptom mentions from the vocabulary (typos, spellings) -> sign.
 _MENTION_SIGN = {

@@ -1,0 +1,332 @@
+"""Safety behaviour end to end through bot.dialogue.respond (issue 4).
+
+Cases live in tests/safety_cases.yml. Every case goes through the same `respond` the Rasa action
+calls, with the intent an NLU model could plausibly give it (some deliberately wrong).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import sys
+from pathlib import Path
+from typing import Any, Dict, List, Mapping, Optional
+
+import pytest
+import yaml
+
+from bot.answers import citation
+from bot.config import settings
+from bot.dialogue import Turn, respond
+from bot.knowledge import KnowledgeBase
+from bot.referral import referral_text
+
+ROOT = Path(__file__).resolve().parent.parent
+CASES: Dict[str, List[Dict[str, Any]]] = yaml.safe_load((ROOT / "tests" / "safety_cases.yml").read_text(encoding="utf-8"))
+MINIMUM = {
+    "emergencies": 45,
+    "not_emergencies": 45,
+    "diagnosis_requests": 35,
+    "general_questions": 20,
+    "uncovered": 25,
+    "out_of_scope": 15,
+}
+# Intents that have nothing to do with an emergency or a diagnosis request.
+UNRELATED_INTENTS = [("greet", 0.99), ("out_of_scope", 0.95), ("ask_definition", 0.9), ("nlu_fallback", 0.1), (None, 0.0)]
+
+
+def case_id(case: Mapping[str, Any]) -> str:
+    return re.sub(r"\W+", "_", str(case["text"]))[:60]
+
+
+def turn_for(case: Mapping[str, Any], **override: Any) -> Turn:
+    fields = dict(
+        text=case["text"],
+        intent=case.get("intent"),
+        confidence=float(case.get("confidence", 0.9)),
+        region=case.get("region"),
+        metadata=case.get("metadata") or {},
+    )
+    fields.update(override)
+    return Turn(**fields)
+
+
+def effective_region(reply, case: Mapping[str, Any]) -> Optional[str]:
+    return reply.slots.get("region", case.get("region"))
+
+
+def assert_disclaimer_then_referral(kb: KnowledgeBase, text: str, region: Optional[str]) -> None:
+    referral = referral_text(kb, region)
+    assert text.endswith(referral), text[-300:]
+    disclaimer_at = text.rfind("not a doctor")
+    assert 0 < disclaimer_at < len(text) - len(referral), "the disclaimer comes before the referral"
+
+
+# ----------------------------------------------------------------------------- the case file
+def test_the_case_file_has_enough_cases_of_each_kind():
+    for section, minimum in MINIMUM.items():
+        assert len(CASES[section]) >= minimum, section
+    texts = [c["text"].strip().lower() for items in CASES.values() for c in items]
+    assert len(texts) == len(set(texts)), "every case is written once"
+
+
+# -------------------------------------------------------------------------------- red flags
+def assert_emergency_reply(kb: KnowledgeBase, reply, case: Mapping[str, Any]) -> None:
+    assert reply.kind == "emergency", f"missed red flag ({reply.kind}): {case['text']}"
+    region = effective_region(reply, case)
+    if "expect_region" in case:
+        assert region == case["expect_region"]
+    first = reply.text.split("\n")[0]
+    # Urgent-care advice comes first, with the number(s) for where the person is.
+    assert first.startswith("This may be a medical emergency. Please get urgent help now"), first
+    if region in ("us", "canada"):
+        assert "911" in first and "999" not in first
+    elif region == "uk":
+        assert "999" in first and "112" in first and "911" not in first
+    elif region == "elsewhere":
+        assert "local emergency number" in first and "911" not in first
+    else:
+        assert "911" in first and "999" in first and "112" in first
+    assert_disclaimer_then_referral(kb, reply.text, region)
+
+
+@pytest.mark.parametrize("case", CASES["emergencies"], ids=case_id)
+def test_a_red_flag_happening_now_gets_urgent_care_advice_first(kb, case):
+    assert_emergency_reply(kb, respond(turn_for(case), kb), case)
+
+
+def test_red_flags_are_caught_whatever_the_intent(kb):
+    missed = []
+    for case in CASES["emergencies"]:
+        for intent, confidence in UNRELATED_INTENTS:
+            reply = respond(turn_for(case, intent=intent, confidence=confidence), kb)
+            if reply.kind != "emergency":
+                missed.append((intent, case["text"]))
+    assert not missed
+
+
+@pytest.mark.parametrize("region", ["us", "canada", "uk", "elsewhere", None])
+def test_the_emergency_number_follows_the_known_region(kb, region):
+    case = {"text": "my dad has collapsed and won't wake up", "intent": "report_emergency", "region": region}
+    reply = respond(turn_for(case), kb)
+    assert_emergency_reply(kb, reply, case)
+
+
+@pytest.mark.parametrize("case", CASES["not_emergencies"], ids=case_id)
+def test_a_look_alike_is_not_treated_as_an_emergency(kb, case):
+    reply = respond(turn_for(case), kb)
+    assert reply.kind != "emergency", case["text"]
+    assert "This may be a medical emergency" not in reply.text
+
+
+def test_look_alikes_stay_calm_whatever_the_intent(kb):
+    alarms = []
+    for case in CASES["not_emergencies"]:
+        for intent, confidence in UNRELATED_INTENTS:
+            if respond(turn_for(case, intent=intent, confidence=confidence), kb).kind == "emergency":
+                alarms.append((intent, case["text"]))
+    assert not alarms
+
+
+def test_other_safe_questions_never_raise_an_alarm(kb):
+    """Diagnosis requests, general and uncovered questions describe nothing happening now."""
+    alarms = []
+    for section in ("diagnosis_requests", "general_questions", "uncovered", "out_of_scope"):
+        for case in CASES[section]:
+            if respond(turn_for(case), kb).kind == "emergency":
+                alarms.append(case["text"])
+    assert not alarms
+
+
+# -------------------------------------------------------------------------- never diagnose
+def every_answer_text(kb: KnowledgeBase) -> List[str]:
+    texts = []
+    for entry in kb.entries.values():
+        texts.append(entry.answer.strip())
+        texts.extend(v.answer.strip() for v in entry.variants.values())
+    return texts
+
+
+@pytest.mark.parametrize("case", CASES["diagnosis_requests"], ids=case_id)
+def test_a_request_for_a_diagnosis_gets_no_diagnosis(kb, case):
+    reply = respond(turn_for(case), kb)
+    assert reply.kind == "diagnosis", f"{reply.kind}: {case['text']}"
+    lines = reply.text.split("\n")
+    first = lines[0]
+    # Cannot tell; symptoms have many causes (IBS, Crohn's, menopause); see a healthcare provider.
+    assert first.startswith("I can't tell whether you, or anyone else, has a NET or any other condition")
+    for needed in ("many possible causes", "irritable bowel syndrome (IBS)", "Crohn's disease", "menopause", "GP or healthcare provider"):
+        assert needed in first, needed
+    # What the sources say about the symptoms: a knowledge-base answer, cited.
+    said = [line for line in lines if line.startswith(kb.messages["diagnose_me_symptoms"])]
+    assert len(said) == 1
+    assert any(answer in said[0] for answer in every_answer_text(kb))
+    assert citation(kb, reply.sources) in reply.text
+    assert_disclaimer_then_referral(kb, reply.text, effective_region(reply, case))
+
+
+def test_diagnosis_requests_are_caught_whatever_the_intent(kb):
+    missed = []
+    for case in CASES["diagnosis_requests"]:
+        for intent, confidence in UNRELATED_INTENTS:
+            if respond(turn_for(case, intent=intent, confidence=confidence), kb).kind != "diagnosis":
+                missed.append((intent, case["text"]))
+    assert not missed
+
+
+@pytest.mark.parametrize("case", CASES["general_questions"], ids=case_id)
+def test_a_general_question_is_not_turned_into_a_diagnosis_reply(kb, case):
+    reply = respond(turn_for(case), kb)
+    assert reply.kind not in ("diagnosis", "emergency"), case["text"]
+
+
+# A reply must never say or imply that someone has, or does not have, a condition.
+_CONDITION = (
+    r"(?:an? )?(?:[\w-]+ )?(?:nets?|neuroendocrine \w+|cancer|tumou?r|carcinoid(?: syndrome)?|syndrome|insulinoma|"
+    r"gastrinoma|glucagonoma|vipoma|nec|condition|it)\b"
+)
+# "you have a NET" is fine inside a condition ("If you have a NET, tell the team ... that you have
+# a NET") or a choice ("know which one you have"); said on its own it is a diagnosis.
+HAS = [
+    re.compile(rf"\byou(?:'ve| have)(?: got)? {_CONDITION}", re.IGNORECASE),
+    re.compile(rf"\byou (?:do not|don't|dont) have {_CONDITION}", re.IGNORECASE),
+]
+_CONDITIONAL_BEFORE = re.compile(r"\b(?:if|whether|unless|in case)\b|\bwhich (?:one|type|kind) (?:of \w+ )?$", re.IGNORECASE)
+IMPLIES = [
+    re.compile(p, re.IGNORECASE)
+    for p in (
+        r"\byou (?:probably|likely|possibly|definitely|certainly|clearly|almost certainly|must|may well|might well)\b",
+        r"\byou (?:seem|appear) to (?:have|be)\b",
+        r"\b(?:it|this|that) (?:sounds|looks|seems) like\b",
+        r"\bsounds like (?:you|your|he|she|a net|carcinoid|cancer)\b",
+        r"\b(?:this|that|it) (?:is|'s) (?:not |n't )?(?:definitely |probably |likely )?(?:cancer|a net|carcinoid|serious|nothing|benign|malignant)\b",
+        r"\byou(?:'re| are) (?:not |probably |likely |un)?(?:at risk|likely to have|fine|healthy|safe|in the clear)\b",
+        r"\b(?:your|his|her) symptoms (?:are|match|fit|suggest|point to|sound like|indicate)\b",
+        r"\b(?:he|she|they|your \w+) (?:probably|likely|definitely|must) (?:has|have|is)\b",
+        r"\b(?:he|she|your \w+) (?:does not|doesn't) have\b",
+        r"\bnothing to worry about\b|\bno need to worry\b|\bdon't worry\b",
+        r"\bi think (?:you|he|she|it)\b|\bmost likely\b|\bin my opinion\b",
+        r"\byou(?: are|'re) (?:having|suffering)\b",
+    )
+]
+
+
+def implied_diagnoses(text: str) -> List[str]:
+    """Sentences of `text` that say or imply someone has (or has not) a condition."""
+    found = []
+    for sentence in re.split(r"(?<=[.?!])\s+|\n", text):
+        for pattern in HAS:
+            for match in pattern.finditer(sentence):
+                if not _CONDITIONAL_BEFORE.search(sentence[: match.start()]):
+                    found.append(f"{match.group(0)!r} in {sentence.strip()!r}")
+        for pattern in IMPLIES:
+            for match in pattern.finditer(sentence):
+                clause = re.split(r"[,;:]", sentence[: match.start()])[-1]
+                if not _CONDITIONAL_BEFORE.search(clause):
+                    found.append(f"{match.group(0)!r} in {sentence.strip()!r}")
+    return found
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "It sounds like you have carcinoid syndrome.",
+        "You probably have a NET.",
+        "From what you describe, you have an insulinoma.",
+        "Don't worry, you don't have cancer.",
+        "This is not cancer.",
+        "You are not at risk.",
+        "Your symptoms match a gastrinoma.",
+        "She probably has a lung NET.",
+        "Your dad doesn't have a NET.",
+        "I think you should relax, it's nothing.",
+        "You seem to have the signs of carcinoid syndrome.",
+        "You're having a carcinoid crisis.",
+        "If you are worried, your symptoms are typical of a NET.",
+    ],
+)
+def test_the_implied_diagnosis_check_catches_diagnoses(bad):
+    assert implied_diagnoses(bad), bad
+
+
+@pytest.mark.parametrize(
+    "fine",
+    [
+        "If you have a NET, tell the team treating you that you have a NET so they can manage you accordingly.",
+        "It is important to know which one you have; ask your doctor if you are not sure.",
+        "I can't tell whether you, or anyone else, has a NET or any other condition.",
+        "Symptoms like these have many possible causes.",
+        "If your symptoms are not explained, talk to your healthcare provider about NETs.",
+    ],
+)
+def test_the_implied_diagnosis_check_allows_conditional_wording(fine):
+    assert not implied_diagnoses(fine), fine
+
+
+def test_no_reply_says_or_implies_that_someone_has_or_has_not_a_condition(kb):
+    offending = []
+    for section, items in CASES.items():
+        for case in items:
+            reply = respond(turn_for(case), kb)
+            offending.extend(f"[{section}] {case['text']!r}: {hit}" for hit in implied_diagnoses(reply.text))
+    for text in every_answer_text(kb):
+        offending.extend(f"[entry] {hit}" for hit in implied_diagnoses(text))
+    for key, message in kb.messages.items():
+        offending.extend(f"[message {key}] {hit}" for hit in implied_diagnoses(str(message)))
+    assert not offending, "\n".join(offending)
+
+
+# ------------------------------------------------------------------------- honest unknowns
+@pytest.mark.parametrize("case", CASES["uncovered"], ids=case_id)
+def test_what_the_sources_do_not_cover_is_said_plainly(kb, case):
+    reply = respond(turn_for(case), kb)
+    assert reply.kind == "uncovered", f"{reply.kind}: {case['text']}"
+    first = reply.text.split("\n")[0]
+    assert first.startswith("My sources don't cover "), first
+    # Nothing before the plain statement; a related entry only as "what my sources do say that is related".
+    assert not any(answer in first for answer in every_answer_text(kb))
+    allowed = set(case["related"])
+    if reply.entry is None:
+        assert kb.messages["uncovered_related"] not in reply.text
+    else:
+        assert reply.entry.split(":")[0] in allowed, f"unrelated entry {reply.entry} offered for {case['text']!r}"
+        assert reply.text.split("\n")[1].startswith(kb.messages["uncovered_related"])
+    assert_disclaimer_then_referral(kb, reply.text, effective_region(reply, case))
+
+
+@pytest.mark.parametrize("case", CASES["out_of_scope"], ids=case_id)
+def test_out_of_scope_gets_a_polite_redirect(kb, case):
+    reply = respond(turn_for(case), kb)
+    assert reply.kind == "out_of_scope", f"{reply.kind}: {case['text']}"
+    assert reply.text.startswith(kb.messages["out_of_scope"].strip())
+    assert not any(answer in reply.text for answer in every_answer_text(kb))
+    assert_disclaimer_then_referral(kb, reply.text, effective_region(reply, case))
+
+
+# ------------------------------------------------------------------ retrieval calibration
+def load_calibration():
+    path = ROOT / "scripts" / "calibrate_retrieval.py"
+    spec = importlib.util.spec_from_file_location("calibrate_retrieval", path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_direct_retrieval_answers_are_at_least_95_percent_right_at_the_configured_threshold():
+    calibration = load_calibration()
+    items = calibration.load_labelled()
+    assert sum(1 for i in items if i.expected) >= 200 and sum(1 for i in items if i.expected is None) >= 15
+    scored = calibration.score_all(items)
+    row = calibration.precision_at(scored, settings().retrieval_direct_threshold)
+    assert row.answered >= 1, "a threshold that never answers is not a calibration"
+    assert row.precision >= 0.95, f"{row.correct}/{row.answered} correct at {settings().retrieval_direct_threshold}"
+
+
+def test_the_threshold_choice_keeps_precision_above_target_at_every_higher_threshold():
+    calibration = load_calibration()
+    rows = [calibration.Row(0.3, 20, 19), calibration.Row(0.4, 12, 10), calibration.Row(0.5, 11, 11), calibration.Row(0.6, 2, 2)]
+    # 0.3 is 95% right but 0.4 is not: only 0.5 and above keep the target (0.6 answers too few to count).
+    assert calibration.choose(rows, target=0.95, min_answered=10) == 0.5
+    assert calibration.choose([calibration.Row(0.5, 10, 5)], target=0.95, min_answered=10) is None
