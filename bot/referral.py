@@ -5,6 +5,7 @@ All contact details live in data/knowledge/contacts.yml.
 
 from __future__ import annotations
 
+import re
 from typing import Any, Iterable, Mapping, Optional
 
 from bot.knowledge import KnowledgeBase
@@ -23,16 +24,19 @@ _COUNTRY_CODES = {
 def normalise_region(value: Any) -> Optional[str]:
     if not isinstance(value, str):
         return None
-    key = value.strip().lower()
+    key = value.strip().lower().replace(".", "")
     if key in REGIONS:
         return key
     if key in _COUNTRY_CODES:
         return _COUNTRY_CODES[key]
+    locale = re.fullmatch(r"[a-z]{2,3}[-_]([a-z]{2})", key)
+    if locale:  # "fr_CA", "en-AU": the country part decides
+        return normalise_region(locale.group(1))
     if key in ("united states", "america", "united states of america"):
         return "us"
     if key == "canada":
         return "canada"
-    if key in ("united kingdom", "england", "scotland", "wales", "northern ireland", "britain"):
+    if key in ("united kingdom", "england", "scotland", "wales", "northern ireland", "britain", "great britain"):
         return "uk"
     return "elsewhere" if len(key) >= 2 else None
 
@@ -42,19 +46,24 @@ def region_from_metadata(metadata: Optional[Mapping[str, Any]]) -> Optional[str]
         return None
     for key in _METADATA_KEYS:
         if key in metadata:
-            region = normalise_region(metadata[key])
+            value = metadata[key]
+            if key == "locale" and isinstance(value, str) and not any(sep in value for sep in "-_"):
+                continue  # a language ("en", "fr") says nothing about where the person is
+            region = normalise_region(value)
             if region:
                 return region
     return None
 
 
 def region_from_values(values: Iterable[str]) -> Optional[str]:
-    """The region named in the message (entity values), most specific first."""
-    named = [v for v in values if v in REGIONS]
-    for region in ("uk", "canada", "us", "elsewhere"):
-        if region in named:
-            return region
-    return None
+    """The region named in the message (entity values).
+
+    Two different regions ("London, Ontario", "I'm British but live in Canada") leave it unknown
+    rather than guessing: an unknown region gets every emergency number and all three referrals,
+    a wrong guess would give the wrong country's emergency number.
+    """
+    named = {v for v in values if v in REGIONS}
+    return named.pop() if len(named) == 1 else None
 
 
 def referral_text(kb: KnowledgeBase, region: Optional[str]) -> str:
