@@ -2,10 +2,10 @@
 
 Pure Python, no Rasa: the connectors in connectors/ call `shape` and only do the sending.
 
-Every reply from bot.answers.finish ends with a closing paragraph, the disclaimer followed by
-the specialist referral. That paragraph is never cut: when a reply is too long for a platform
-it is split into several messages at paragraph, then sentence, then word boundaries, and the
-disclaimer + referral always travel together in the last message (buttons go there too).
+Every reply from bot.answers.finish ends with its closing: the disclaimer, then the specialist
+referral. The closing is never cut: when a reply is too long for a platform it is split into
+several messages between lines, then sentences, then words, and the disclaimer + referral
+always travel together in the last message (buttons go there too).
 
 Platforms with native buttons get them (shortened where the platform limits their titles,
 with the full titles listed in the text); SMS gets a numbered list instead and a reply of
@@ -17,9 +17,9 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Union
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
-PARAGRAPH = "\n\n"
+LINE = "\n"
 
 
 @dataclass(frozen=True)
@@ -45,7 +45,7 @@ PLATFORMS: Dict[str, Platform] = {
     "facebook": Platform("facebook", 2000, True, 13, max_button_title=20, max_payload_bytes=1000),
     # Twilio Messages API: Body up to 1600 characters (sent as up to 10-11 concatenated SMS).
     "twilio": Platform("twilio", 1600, False, 9, numbered_parts=True, ascii_punctuation=True),
-    # The website widget (socket.io): one bubble per paragraph, Markdown rendered by the widget.
+    # The website widget (socket.io): one bubble per reply, Markdown rendered by the widget.
     "socketio": Platform("socketio", 20_000, True, 8),
 }
 
@@ -165,12 +165,12 @@ def _split_long(text: str, limit: int) -> List[str]:
 
 
 def _pack(blocks: Sequence[str], limit: int) -> List[str]:
-    """Join blocks with blank lines into as few messages as fit in `limit` characters each."""
+    """Join blocks (lines) into as few messages as fit in `limit` characters each."""
     chunks: List[str] = []
     current = ""
     for block in blocks:
         for piece in _split_long(block, limit):
-            candidate = f"{current}{PARAGRAPH}{piece}" if current else piece
+            candidate = f"{current}{LINE}{piece}" if current else piece
             if len(candidate) <= limit:
                 current = candidate
             else:
@@ -199,20 +199,60 @@ def _buttons(spec: Platform, buttons: Sequence[Mapping[str, Any]]) -> List[Dict[
     return out
 
 
-def shape(channel: Union[str, Platform], text: str, buttons: Sequence[Mapping[str, Any]] = ()) -> List[OutMessage]:
+def _closing_markers() -> Tuple[str, ...]:
+    """How the closing of a reply starts: the disclaimers of the knowledge base."""
+    global _MARKERS
+    if _MARKERS is None:
+        try:
+            from bot.knowledge import get_knowledge_base
+
+            contacts = get_knowledge_base().contacts
+            _MARKERS = tuple(str(contacts[k]).strip() for k in ("disclaimer", "disclaimer_short") if contacts.get(k))
+        except Exception:  # no knowledge base here: fall back to the last line
+            _MARKERS = ()
+    return _MARKERS
+
+
+_MARKERS: Optional[Tuple[str, ...]] = None
+
+
+def split_closing(text: str, markers: Optional[Sequence[str]] = None) -> Tuple[str, str]:
+    """(everything before the closing, the closing): the closing starts at the last disclaimer.
+
+    Without a disclaimer in the text, the last line is kept whole as the closing.
+    """
+    markers = _closing_markers() if markers is None else markers
+    start = max((text.rfind(m) for m in markers if m), default=-1)
+    if start < 0:
+        head, _, last = text.rpartition("\n")
+        return head.rstrip(), last.strip()
+    return text[:start].rstrip(), text[start:].strip()
+
+
+def shape(
+    channel: Union[str, Platform],
+    text: str,
+    buttons: Sequence[Mapping[str, Any]] = (),
+    markers: Optional[Sequence[str]] = None,
+) -> List[OutMessage]:
     """The messages to send for one bot reply on `channel`, in order.
 
-    Each message fits the platform's limit; the reply's last paragraph (disclaimer + referral)
-    is whole and in the last message, which also carries the buttons.
+    Each message fits the platform's limit; the reply's closing (disclaimer + referral) is whole
+    and in the last message, which also carries the buttons. Lines are kept; a reply is split
+    between lines first, then between sentences, then between words.
     """
     spec = platform(channel)
-    text = (text or "").replace("\r\n", "\n").strip()
-    if spec.ascii_punctuation:
-        text = text.translate(_TYPOGRAPHIC)
-    if spec.escape == "slack":
-        text = escape_slack(text)
-    paragraphs = [p.strip() for p in text.split(PARAGRAPH) if p.strip()] or [""]
-    body, closing = paragraphs[:-1], paragraphs[-1]
+    head, closing = split_closing((text or "").replace("\r\n", "\n").strip(), markers)
+
+    def local(part: str) -> str:
+        if spec.ascii_punctuation:
+            part = part.translate(_TYPOGRAPHIC)
+        if spec.escape == "slack":
+            part = escape_slack(part)
+        return part
+
+    head, closing = local(head), local(closing)
+    body = head.split(LINE) if head else []
 
     choices = _buttons(spec, buttons)
     native: List[Dict[str, str]] = []
@@ -223,7 +263,7 @@ def shape(channel: Union[str, Platform], text: str, buttons: Sequence[Mapping[st
             # Titles too long for the platform's buttons: list them in full, number the buttons.
             options = numbered_options([b["title"] for b in choices], intro="More on this:")
             shortened = [_shorten(f"{i}. {b['title']}", spec.max_button_title) for i, b in enumerate(choices, 1)]
-        for title, button in zip(shortened, choices):
+        for title, button in zip(shortened, choices, strict=True):
             payload = button["payload"]
             if not _fits_bytes(payload, spec.max_payload_bytes):
                 # Too long to carry back (Telegram's 64 bytes): the title is understood by the NLU.
@@ -233,15 +273,13 @@ def shape(channel: Union[str, Platform], text: str, buttons: Sequence[Mapping[st
             native.append({"title": title, "payload": payload})
     elif choices:
         options = numbered_options([b["title"] for b in choices])
-    if spec.escape == "slack" and options:
-        options = escape_slack(options)
+    options = local(options)
 
     tail_blocks = [b for b in (options, closing) if b]
-    limit = spec.max_chars
-    messages = _assemble(body, tail_blocks, limit)
+    messages = _assemble(body, tail_blocks, spec.max_chars)
     if spec.numbered_parts and len(messages) > 1:
         reserve = len(f"({len(messages) + 9}/{len(messages) + 9}) ")
-        messages = _assemble(body, tail_blocks, limit - reserve)
+        messages = _assemble(body, tail_blocks, spec.max_chars - reserve)
         total = len(messages)
         messages = [f"({i}/{total}) {m}" for i, m in enumerate(messages, 1)]
     out = [OutMessage(m) for m in messages]
@@ -250,25 +288,35 @@ def shape(channel: Union[str, Platform], text: str, buttons: Sequence[Mapping[st
 
 
 def _assemble(body: Sequence[str], tail_blocks: Sequence[str], limit: int) -> List[str]:
-    tail = PARAGRAPH.join(tail_blocks)
+    tail = LINE.join(tail_blocks)
     if len(tail) > limit:
         # Only with absurdly small limits: the closing still comes last, over several messages.
         return _pack([*body, *tail_blocks], limit)
     chunks = _pack(body, limit) if body else []
-    if chunks and len(chunks[-1]) + len(PARAGRAPH) + len(tail) <= limit:
-        chunks[-1] = f"{chunks[-1]}{PARAGRAPH}{tail}"
+    if chunks and len(chunks[-1]) + len(LINE) + len(tail) <= limit:
+        chunks[-1] = f"{chunks[-1]}{LINE}{tail}"
     else:
         chunks.append(tail)
     return chunks
 
 
+_UNSAFE_LINK = re.compile(r"\]\(\s*(?!https?://|mailto:|tel:)[^)]*\)", re.IGNORECASE)
+
+
+def safe_markdown(text: str) -> str:
+    """Markdown the widget may render: no raw HTML or <autolinks>, links only to web, mail, phone.
+
+    (rasa-webchat escapes HTML but turns off react-markdown's URL check.)
+    """
+    return _UNSAFE_LINK.sub("]", text.replace("<", "&lt;"))
+
+
 def web_messages(text: str, buttons: Sequence[Mapping[str, Any]] = ()) -> List[OutMessage]:
-    """The website widget: one bubble per paragraph, bare addresses linked, line breaks kept."""
+    """The website widget: the reply in one bubble (Markdown), bare addresses linked, lines kept."""
     spec = PLATFORMS["socketio"]
-    paragraphs = [p.strip() for p in (text or "").replace("\r\n", "\n").strip().split(PARAGRAPH) if p.strip()] or [""]
-    bubbles = [OutMessage(linkify(p).replace("\n", "  \n")) for p in paragraphs]
-    bubbles[-1].buttons = _buttons(spec, buttons)
-    return bubbles
+    text = safe_markdown((text or "").replace("\r\n", "\n").strip())
+    bubble = OutMessage(linkify(text).replace("\n", "  \n"), _buttons(spec, buttons))
+    return [bubble]
 
 
 # ---- inbound -------------------------------------------------------------------------------

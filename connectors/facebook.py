@@ -22,7 +22,7 @@ import hashlib
 import hmac
 import json
 import logging
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
+from typing import Any, Awaitable, Callable, Dict, List, Optional
 
 from fbmessenger import MessengerClient
 from fbmessenger.sender_actions import SenderAction
@@ -40,13 +40,13 @@ DEFAULT_GRAPH_URL = "https://graph.facebook.com/v21.0"
 TIMEOUT_SECONDS = 15
 
 
-def make_client(page_access_token: Text, app_secret: Optional[Text], graph_url: Optional[Text]) -> MessengerClient:
+def make_client(page_access_token: str, app_secret: Optional[str], graph_url: Optional[str]) -> MessengerClient:
     client = MessengerClient(page_access_token, app_secret=app_secret or None)
     client.graph_url = (graph_url or DEFAULT_GRAPH_URL).rstrip("/")
     return client
 
 
-def signature_valid(app_secret: Text, body: bytes, sha256_header: Optional[str], sha1_header: Optional[str]) -> bool:
+def signature_valid(app_secret: str, body: bytes, sha256_header: Optional[str], sha1_header: Optional[str]) -> bool:
     """Meta's webhook signatures: 'sha256=<hex>' (preferred) or 'sha1=<hex>'."""
     for header, prefix, digest in ((sha256_header, "sha256=", hashlib.sha256), (sha1_header, "sha1=", hashlib.sha1)):
         if header:
@@ -67,19 +67,19 @@ class SafeMessengerBot(MessengerBot):
         if isinstance(result, dict) and result.get("error"):
             logger.error("facebook: Graph API error: %s", result["error"])
 
-    async def send_action(self, recipient_id: Text, sender_action: Text) -> None:
+    async def send_action(self, recipient_id: str, sender_action: str) -> None:
         await self._post(self.messenger_client.send_action, SenderAction(sender_action).to_dict(), recipient_id)
 
-    async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
         await self.send_text_with_buttons(recipient_id, text, [], **kwargs)
 
     async def send_quick_replies(
-        self, recipient_id: Text, text: Text, quick_replies: List[Dict[Text, Any]], **kwargs: Any
+        self, recipient_id: str, text: str, quick_replies: List[Dict[str, Any]], **kwargs: Any
     ) -> None:
         await self.send_text_with_buttons(recipient_id, text, quick_replies, **kwargs)
 
     async def send_text_with_buttons(
-        self, recipient_id: Text, text: Text, buttons: List[Dict[Text, Any]], **kwargs: Any
+        self, recipient_id: str, text: str, buttons: List[Dict[str, Any]], **kwargs: Any
     ) -> None:
         for message in shape("facebook", text, buttons):
             payload: Dict[str, Any] = {"text": message.text}
@@ -94,9 +94,9 @@ class SafeMessenger(Messenger):
     def __init__(self, client: MessengerClient, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
         self.on_new_message = on_new_message
         self.client = client
-        self.last_message: Dict[Text, Any] = {}
+        self.last_message: Dict[str, Any] = {}
 
-    async def handle(self, payload: Dict, metadata: Optional[Dict[Text, Any]]) -> None:
+    async def handle(self, payload: Dict, metadata: Optional[Dict[str, Any]]) -> None:
         for entry in payload.get("entry") or []:
             for message in entry.get("messaging") or []:
                 self.last_message = message
@@ -105,7 +105,7 @@ class SafeMessenger(Messenger):
                 elif message.get("postback"):
                     await self.postback(message, metadata)
 
-    async def _handle_user_message(self, text: Text, sender_id: Text, metadata: Optional[Dict[Text, Any]]) -> None:
+    async def _handle_user_message(self, text: str, sender_id: str, metadata: Optional[Dict[str, Any]]) -> None:
         out_channel = SafeMessengerBot(self.client)
         await out_channel.send_action(sender_id, sender_action="mark_seen")
         await out_channel.send_action(sender_id, sender_action="typing_on")
@@ -123,11 +123,11 @@ class SafeFacebookInput(FacebookInput):
     """credentials.yml key: connectors.facebook.SafeFacebookInput"""
 
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return "facebook"
 
     @classmethod
-    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
+    def from_credentials(cls, credentials: Optional[Dict[str, Any]]) -> InputChannel:
         if not credentials:
             cls.raise_missing_credentials_exception()
         return cls(
@@ -137,7 +137,7 @@ class SafeFacebookInput(FacebookInput):
             credentials.get("graph_url") or None,
         )
 
-    def __init__(self, fb_verify: Text, fb_secret: Text, fb_access_token: Text, graph_url: Optional[Text] = None) -> None:
+    def __init__(self, fb_verify: str, fb_secret: str, fb_access_token: str, graph_url: Optional[str] = None) -> None:
         if not fb_verify or not fb_secret or not fb_access_token:
             raise ValueError("facebook needs verify, secret and page-access-token")
         super().__init__(fb_verify, fb_secret, fb_access_token)

@@ -1,23 +1,39 @@
-"""The website widget's socket.io channel: Rasa's, with an origin allow-list and reply shaping.
+"""The website widget's socket.io channel: Rasa's, with an origin allow-list, working sessions and
+reply shaping.
 
-Rasa 3.6 builds its socket.io server with `cors_allowed_origins=[]`, which switches the Engine.IO
-origin check off: any web page could open a WebSocket to the bot. Here the check is on, with the
-same allow-list as `rasa run --cors` (connectors.cors): a browser connecting from another
-origin is refused at the handshake, on both transports (HTTP long-polling and WebSocket).
-
-Replies go out one bubble per paragraph, disclaimer + referral together in the last one with the
-follow-up buttons (bot.channels.web_messages).
+- Origins. Rasa 3.6 builds its socket.io server with `cors_allowed_origins=[]`, which switches
+  the Engine.IO origin check off: any web page could open a WebSocket to the bot. Here Engine.IO
+  checks the Origin header against connectors.cors.allowed_origins() (the demo page's origins +
+  NETBOT_CORS_ORIGINS, the list the Procfile also gives `rasa run --cors`) and answers 400 to
+  any other, on both transports (HTTP long-polling and WebSocket). On the socket.io path
+  Engine.IO alone writes the CORS headers: sanic-cors (from `--cors`) is told the request is
+  handled, otherwise a listed origin would get Access-Control-Allow-Origin twice, which
+  browsers reject.
+- Sessions. With the pinned python-socketio (5.x, where AsyncServer.enter_room is a coroutine)
+  Rasa 3.6 calls enter_room without awaiting it, so the browser never joins its session's room
+  and never receives a reply. Here it is awaited. Session ids must look like the ones
+  rasa-webchat and this server make (letters, digits, - and _, at most 128).
+- Replies go out as one bubble per reply, Markdown made safe, bare addresses linked, with the
+  follow-up buttons (bot.channels.web_messages).
 """
 
 from __future__ import annotations
 
+import inspect
 import json
 import logging
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
+import re
+import uuid
+from typing import Any, Awaitable, Callable, Dict, List, Optional
 
+import rasa.core.channels.channel
 from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput, SocketIOOutput
-from sanic import Blueprint
+from sanic import Blueprint, Sanic, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+from sanic_cors.core import SANIC_CORS_EVALUATED
+from socketio import AsyncServer
 
 from bot.channels import web_messages
 from connectors.cors import allowed_origins
@@ -25,14 +41,19 @@ from connectors.cors import allowed_origins
 logger = logging.getLogger(__name__)
 
 MAX_MESSAGE_CHARS = 100_000
+SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
+
+
+def valid_session_id(value: Any) -> bool:
+    return isinstance(value, str) and bool(SESSION_ID.match(value))
 
 
 class SafeSocketIOOutput(SocketIOOutput):
-    async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
         await self.send_text_with_buttons(recipient_id, text, [], **kwargs)
 
     async def send_text_with_buttons(
-        self, recipient_id: Text, text: Text, buttons: List[Dict[Text, Any]], **kwargs: Any
+        self, recipient_id: str, text: str, buttons: List[Dict[str, Any]], **kwargs: Any
     ) -> None:
         for bubble in web_messages(text, buttons):
             message: Dict[str, Any] = {"text": bubble.text}
@@ -43,36 +64,71 @@ class SafeSocketIOOutput(SocketIOOutput):
             await self._send_message(recipient_id, message)
 
 
+class EngineIOCorsBlueprint(SocketBlueprint):
+    """Attaches socket.io and leaves the CORS headers of its path to Engine.IO."""
+
+    def register(self, app: Sanic, options: Dict[str, Any]) -> None:
+        prefix = "/" + str(self.ctx.socketio_path).strip("/")
+
+        async def engineio_handles_cors(request: Request) -> None:
+            if request.path == prefix or request.path.startswith(prefix + "/"):
+                setattr(request.ctx, SANIC_CORS_EVALUATED, "1")
+
+        app.register_middleware(engineio_handles_cors, "request")
+        super().register(app, options)
+
+
 class SafeSocketIOInput(SocketIOInput):
     """socket.io for the widget; credentials key `connectors.socketio.SafeSocketIOInput`."""
 
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return "socketio"
 
-    def get_output_channel(self) -> Optional[SafeSocketIOOutput]:
+    def get_output_channel(self) -> Optional[SafeSocketIOOutput]:  # type: ignore[override]
         if self.sio is None:
             return None
         return SafeSocketIOOutput(self.sio, self.bot_message_evt)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        webhook: SocketBlueprint = super().blueprint(on_new_message)  # type: ignore[assignment]
-        sio = self.sio
-        assert sio is not None
         origins = allowed_origins()
-        # Engine.IO answers 400 to a handshake whose Origin header is not listed, and adds the
-        # CORS headers for listed ones (the same as sanic-cors adds from `rasa run --cors`).
-        sio.eio.cors_allowed_origins = origins
+        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=origins)
+        webhook = EngineIOCorsBlueprint(sio, self.socketio_path, "socketio_webhook", __name__)
+        self.sio = sio
         logger.info("socket.io: accepting browser connections from %s", ", ".join(origins))
 
+        @webhook.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @sio.on("connect", namespace=self.namespace)
+        async def connect(sid: str, environ: Dict, auth: Optional[Dict] = None) -> bool:
+            if not self.jwt_key:
+                return True
+            token = auth.get("token") if isinstance(auth, dict) else None
+            payload = (
+                rasa.core.channels.channel.decode_bearer_token(token, self.jwt_key, self.jwt_algorithm) if token else None
+            )
+            return bool(payload)
+
+        @sio.on("session_request", namespace=self.namespace)
+        async def session_request(sid: str, data: Any) -> None:
+            requested = data.get("session_id") if isinstance(data, dict) else None
+            session_id = requested if valid_session_id(requested) else uuid.uuid4().hex
+            if self.session_persistence:
+                joined = sio.enter_room(sid, session_id, namespace=self.namespace)
+                if inspect.isawaitable(joined):
+                    await joined
+            await sio.emit("session_confirm", session_id, room=sid, namespace=self.namespace)
+
         @sio.on(self.user_message_evt, namespace=self.namespace)
-        async def handle_message(sid: Text, data: Any) -> None:
+        async def handle_message(sid: str, data: Any) -> None:
             if not isinstance(data, dict):
                 logger.warning("socket.io: ignoring a message that is not an object")
                 return
             if self.session_persistence:
                 sender_id = data.get("session_id")
-                if not sender_id or not isinstance(sender_id, str) or len(sender_id) > 128:
+                if not valid_session_id(sender_id):
                     logger.warning("socket.io: ignoring a message without a valid session_id")
                     return
             else:

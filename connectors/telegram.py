@@ -21,7 +21,7 @@ import asyncio
 import hmac
 import json
 import logging
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
+from typing import Any, Awaitable, Callable, Dict, List, Optional
 
 from aiogram import Bot
 from aiogram.bot.api import TELEGRAM_PRODUCTION, TelegramAPIServer
@@ -47,18 +47,18 @@ def _server(api_base_url: Optional[str]) -> TelegramAPIServer:
 class SafeTelegramOutput(TelegramOutput):
     """Sends shaped replies; one instance per incoming update, closed after it."""
 
-    def __init__(self, access_token: Optional[Text], api_base_url: Optional[Text] = None) -> None:
+    def __init__(self, access_token: Optional[str], api_base_url: Optional[str] = None) -> None:
         Bot.__init__(self, access_token, server=_server(api_base_url))
 
-    async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
         await self._send(recipient_id, text, [])
 
     async def send_text_with_buttons(  # type: ignore[override]
-        self, recipient_id: Text, text: Text, buttons: List[Dict[Text, Any]], button_type: Optional[Text] = None, **kwargs: Any
+        self, recipient_id: str, text: str, buttons: List[Dict[str, Any]], button_type: Optional[str] = None, **kwargs: Any
     ) -> None:
         await self._send(recipient_id, text, buttons)
 
-    async def _send(self, chat_id: Text, text: Text, buttons: List[Dict[Text, Any]]) -> None:
+    async def _send(self, chat_id: str, text: str, buttons: List[Dict[str, Any]]) -> None:
         for message in shape("telegram", text, buttons):
             markup = None
             if message.buttons:
@@ -77,11 +77,11 @@ class SafeTelegramInput(TelegramInput):
     """credentials.yml key: connectors.telegram.SafeTelegramInput"""
 
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return "telegram"
 
     @classmethod
-    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
+    def from_credentials(cls, credentials: Optional[Dict[str, Any]]) -> InputChannel:
         if not credentials:
             cls.raise_missing_credentials_exception()
         return cls(
@@ -93,10 +93,10 @@ class SafeTelegramInput(TelegramInput):
 
     def __init__(
         self,
-        access_token: Optional[Text],
-        webhook_url: Optional[Text],
-        secret_token: Optional[Text],
-        api_base_url: Optional[Text] = None,
+        access_token: Optional[str],
+        webhook_url: Optional[str],
+        secret_token: Optional[str],
+        api_base_url: Optional[str] = None,
     ) -> None:
         if not access_token or not secret_token:
             raise ValueError("telegram needs access_token and secret_token (TELEGRAM_ACCESS_TOKEN, TELEGRAM_SECRET_TOKEN)")
@@ -173,7 +173,7 @@ class SafeTelegramInput(TelegramInput):
                     if self._is_user_message(msg):
                         text = msg.text
                     elif self._is_location(msg):
-                        text = '{{"lng":{0}, "lat":{1}}}'.format(msg.location.longitude, msg.location.latitude)
+                        text = f'{{"lng":{msg.location.longitude}, "lat":{msg.location.latitude}}}'
                     else:
                         return response.text("success")
                 if msg is None or msg.chat is None or text is None:

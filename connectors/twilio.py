@@ -21,7 +21,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
+from typing import Any, Awaitable, Callable, Dict, List, Optional
+from urllib.parse import parse_qs
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from rasa.core.channels.twilio import TwilioInput, TwilioOutput
@@ -42,6 +43,15 @@ TIMEOUT_SECONDS = 15
 _TWILIO_HOST = re.compile(r"^https://[a-z0-9.-]*twilio\.com")
 
 
+def form_params(request: Request) -> Dict[str, str]:
+    """The form fields, blank ones included (Twilio signs them all; sanic's request.form drops them)."""
+    content_type = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
+    if content_type != "application/x-www-form-urlencoded":
+        return {}
+    parsed = parse_qs(request.body.decode("utf-8", "replace"), keep_blank_values=True)
+    return {key: values[0] for key, values in parsed.items()}
+
+
 class RebasedHttpClient(TwilioHttpClient):
     """Sends the Twilio client's requests to another base address (same paths)."""
 
@@ -55,7 +65,7 @@ class RebasedHttpClient(TwilioHttpClient):
 
 class SafeTwilioOutput(TwilioOutput):
     def __init__(
-        self, account_sid: Optional[Text], auth_token: Optional[Text], twilio_number: Optional[Text], api_base_url: Optional[Text] = None
+        self, account_sid: Optional[str], auth_token: Optional[str], twilio_number: Optional[str], api_base_url: Optional[str] = None
     ) -> None:
         http_client = RebasedHttpClient(api_base_url) if api_base_url else TwilioHttpClient(timeout=TIMEOUT_SECONDS)
         Client.__init__(self, account_sid, auth_token, http_client=http_client)
@@ -69,17 +79,17 @@ class SafeTwilioOutput(TwilioOutput):
         except Exception as error:
             logger.error("twilio: sending failed: %s", error)
 
-    async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
         await self.send_text_with_buttons(recipient_id, text, [], **kwargs)
 
     async def send_text_with_buttons(
-        self, recipient_id: Text, text: Text, buttons: List[Dict[Text, Any]], **kwargs: Any
+        self, recipient_id: str, text: str, buttons: List[Dict[str, Any]], **kwargs: Any
     ) -> None:
         for message in shape("twilio", text, buttons):
             logger.debug("twilio: %d characters, %d SMS segments", len(message.text), sms_segments(message.text))
             await self._create(to=recipient_id, from_=self.twilio_number, body=message.text)
 
-    async def send_custom_json(self, recipient_id: Text, json_message: Dict[Text, Any], **kwargs: Any) -> None:
+    async def send_custom_json(self, recipient_id: str, json_message: Dict[str, Any], **kwargs: Any) -> None:
         json_message.setdefault("to", recipient_id)
         if not json_message.get("messaging_service_sid"):
             json_message.setdefault("from_", self.twilio_number)
@@ -90,11 +100,11 @@ class SafeTwilioInput(TwilioInput):
     """credentials.yml key: connectors.twilio.SafeTwilioInput"""
 
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return "twilio"
 
     @classmethod
-    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
+    def from_credentials(cls, credentials: Optional[Dict[str, Any]]) -> InputChannel:
         if not credentials:
             cls.raise_missing_credentials_exception()
         return cls(
@@ -107,11 +117,11 @@ class SafeTwilioInput(TwilioInput):
 
     def __init__(
         self,
-        account_sid: Optional[Text],
-        auth_token: Optional[Text],
-        twilio_number: Optional[Text],
-        webhook_url: Optional[Text] = None,
-        api_base_url: Optional[Text] = None,
+        account_sid: Optional[str],
+        auth_token: Optional[str],
+        twilio_number: Optional[str],
+        webhook_url: Optional[str] = None,
+        api_base_url: Optional[str] = None,
     ) -> None:
         if not account_sid or not auth_token or not twilio_number:
             raise ValueError("twilio needs account_sid, auth_token and twilio_number")
@@ -163,14 +173,14 @@ class SafeTwilioInput(TwilioInput):
 
         @twilio_webhook.route("/webhook", methods=["POST"])
         async def message(request: Request) -> HTTPResponse:
-            params = {key: values[0] for key, values in (request.form or {}).items() if values}
+            params = form_params(request)
             if not self.authentic(request, params):
                 logger.warning("twilio: request without a valid X-Twilio-Signature refused")
                 return response.text("invalid signature", status=403)
             sender = params.get("From")
             text = params.get("Body")
             if params.get("Latitude") and params.get("Longitude"):
-                text = "/locationData{{'Latitude': {0},'Longitude': {1}}}".format(params["Latitude"], params["Longitude"])
+                text = f"/locationData{{'Latitude': {params['Latitude']},'Longitude': {params['Longitude']}}}"
             if not sender or text is None:
                 return response.text("From and Body are required", status=400)
             # Some carriers turn @ into ¡ in SMS.

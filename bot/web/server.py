@@ -66,7 +66,7 @@ def page_config(env: Optional[Mapping[str, str]] = None) -> Dict[str, object]:
 def config_script(env: Optional[Mapping[str, str]] = None) -> bytes:
     # json.dumps output is a valid JS literal; "<" is escaped so it can never close a tag.
     body = json.dumps(page_config(env)).replace("<", "\\u003c")
-    return f"window.NETBOT_CONFIG = {body};\n".encode("utf-8")
+    return f"window.NETBOT_CONFIG = {body};\n".encode()
 
 
 class Handler(BaseHTTPRequestHandler):

@@ -1,0 +1,9 @@
+# Messaging channels (Telegram, Slack, Facebook Messenger, Twilio SMS): the real Rasa server
+# receives each platform's webhook format and replies to local stand-ins for their APIs.
+
+.PHONY: channels
+
+channels: $(STAMP) build train ## Channel tests: signed webhooks in, shaped replies out to local API stand-ins
+	$(BIN)/pytest -q tests/channels
+
+EXTRA_TESTS += channels

@@ -1,0 +1,120 @@
+"""Fixtures for the browser tests: the real servers, the demo page's server, headless Chromium.
+
+These tests start servers, so they run from `make browser` (part of `make test`), not from
+`make unit`'s `pytest tests`.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from bot.web.server import make_server
+from tests.channels.stacks import render_credentials, stack_tests_requested
+from tests.servers import MODEL, PROJECT_ROOT, Stack, free_port
+
+HERE = Path(__file__).resolve().parent
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+RESULTS = PROJECT_ROOT / "results"
+# Replies come from the real NLU and action server on a 2-core machine: wait for them, generously.
+WAIT_MS = 90_000
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    if collection_path.parent == HERE and collection_path.name.startswith("test_"):
+        return not stack_tests_requested(HERE, config)
+    return None
+
+
+@pytest.fixture(scope="session")
+def page_port() -> int:
+    return free_port()
+
+
+@pytest.fixture(scope="session")
+def page_origin(page_port: int) -> str:
+    return f"http://127.0.0.1:{page_port}"
+
+
+@pytest.fixture(scope="session")
+def widget_stack(tmp_path_factory, page_origin: str) -> Iterator[Stack]:
+    """Action server + Rasa (rest + socketio only); the page's origin is on the allow-list."""
+    if not MODEL.exists():
+        pytest.fail(f"{MODEL} is missing: run `make train` first (make browser does)")
+    workdir = tmp_path_factory.mktemp("widget")
+    credentials = render_credentials(workdir / "credentials.yml", {})
+    running = Stack(workdir, env={"NETBOT_CORS_ORIGINS": page_origin})
+    try:
+        running.start_actions()
+        running.start_rasa(credentials=credentials)
+        yield running
+    finally:
+        running.stop_all()
+
+
+@pytest.fixture(scope="session")
+def page_url(widget_stack: Stack, page_port: int, page_origin: str) -> Iterator[str]:
+    """bot/web served as `make run` serves it, pointed at the stack's Rasa port."""
+    server = make_server("127.0.0.1", page_port, env={"RASA_PORT": str(widget_stack.rasa_port)})
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"{page_origin}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: `make browser` installs Debian's chromium")
+    from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=WAIT_MS)
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def page(browser, page_url: str) -> Iterator[object]:
+    """A fresh browser profile (empty localStorage) per test; JS errors and dialogs recorded."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(WAIT_MS)
+    tab = context.new_page()
+    tab.errors = []  # type: ignore[attr-defined]
+    tab.dialogs = []  # type: ignore[attr-defined]
+    tab.on("pageerror", lambda error: tab.errors.append(str(error)))  # type: ignore[attr-defined]
+
+    def on_dialog(dialog) -> None:  # type: ignore[no-untyped-def]
+        tab.dialogs.append(dialog.message)  # type: ignore[attr-defined]
+        dialog.dismiss()
+
+    tab.on("dialog", on_dialog)
+    try:
+        yield tab
+    finally:
+        context.close()
+
+
+@pytest.fixture(scope="session")
+def results_dir() -> Path:
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    return RESULTS

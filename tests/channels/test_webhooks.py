@@ -1,0 +1,439 @@
+"""Messaging channels end to end: each platform's real webhook format, signed as the platform signs
+it, posted to the real Rasa server (real NLU, real action server); the replies are caught by a
+local stand-in for the platform's API (the connectors' API base address points at it).
+
+Runs from `make channels` (part of `make test`).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import random
+import time
+from pathlib import Path
+from typing import Any, Dict, List, Tuple
+
+import pytest
+import requests
+from twilio.request_validator import RequestValidator
+
+from bot.channels import PLATFORMS
+from bot.knowledge import get_knowledge_base
+from bot.referral import referral_text
+from tests.channels.stacks import (
+    FACEBOOK_APP_SECRET,
+    FACEBOOK_VERIFY,
+    SLACK_SIGNING_SECRET,
+    TELEGRAM_SECRET,
+    TWILIO_NUMBER,
+    TWILIO_SID,
+    TWILIO_TOKEN,
+)
+from tests.channels.standins import StandIn
+
+PAYLOADS = Path(__file__).parent / "payloads"
+KB = get_knowledge_base()
+REFERRAL = referral_text(KB, None)
+FIRST = "Carcinoid syndrome is a group of symptoms"
+FOLLOW_UP = KB.entries["carcinoid_syndrome_symptoms"].answer[:60]
+SYMPTOMS_PAYLOAD = '/ask_symptoms{"condition":"carcinoid_syndrome"}'
+
+
+def payload(name: str) -> Dict[str, Any]:
+    return json.loads((PAYLOADS / name).read_text(encoding="utf-8"))
+
+
+def assert_safe_ending(text: str) -> None:
+    assert "not a doctor" in text, text[-500:]
+    assert text.rstrip().endswith(REFERRAL), text[-300:]
+
+
+def assert_carcinoid_answer(text: str) -> None:
+    assert text.startswith(FIRST), text[:200]
+    assert "Sources:" in text
+    assert_safe_ending(text)
+
+
+# ---- Telegram ------------------------------------------------------------------------------
+
+
+def telegram(stack, update: Dict[str, Any], secret: str | None = TELEGRAM_SECRET) -> requests.Response:
+    headers = {"X-Telegram-Bot-Api-Secret-Token": secret} if secret is not None else {}
+    return requests.post(f"{stack.url}/webhooks/telegram/webhook", json=update, headers=headers, timeout=60)
+
+
+def telegram_update(name: str, chat_id: int, text: str | None = None) -> Dict[str, Any]:
+    update = payload(name)
+    update["update_id"] = random.randint(1, 2**31)
+    message = update["message"] if "message" in update else update["callback_query"]["message"]
+    message["chat"]["id"] = chat_id
+    if "message" in update:
+        update["message"]["from"]["id"] = chat_id
+        if text is not None:
+            update["message"]["text"] = text
+    else:
+        update["callback_query"]["from"]["id"] = chat_id
+        if text is not None:
+            update["callback_query"]["data"] = text
+    return update
+
+
+def sent_to_chat(chat_id: int):
+    return lambda r: r.platform == "telegram" and r.method_name == "sendMessage" and r.form.get("chat_id") == str(chat_id)
+
+
+def test_telegram_webhook_is_registered_with_the_secret_token(channel_stack, stand_in: StandIn):
+    calls = stand_in.wait_for(lambda r: r.platform == "telegram" and r.method_name == "setWebhook")
+    form = calls[0].form
+    assert form["url"] == "https://bot.example.org/webhooks/telegram/webhook"
+    assert form["secret_token"] == TELEGRAM_SECRET
+    assert calls[0].path.startswith("/telegram/bot7702155314:")
+
+
+def test_telegram_message_gets_the_answer_with_inline_buttons(channel_stack, stand_in: StandIn):
+    chat = random.randint(10**9, 2 * 10**9)
+    response = telegram(channel_stack, telegram_update("telegram_message.json", chat))
+    assert response.status_code == 200, response.text
+    (sent,) = stand_in.wait_for(sent_to_chat(chat))
+    assert_carcinoid_answer(sent.form["text"])
+    assert "parse_mode" not in sent.form  # plain text: nothing in a reply is read as markup
+    keyboard = json.loads(sent.form["reply_markup"])["inline_keyboard"]
+    assert [row[0]["callback_data"] for row in keyboard][0] == SYMPTOMS_PAYLOAD
+    assert all(len(row) == 1 for row in keyboard) and len(keyboard) == 3
+    assert keyboard[0][0]["text"] == "Symptoms of carcinoid syndrome"
+
+
+def test_telegram_button_press_answers_the_follow_up(channel_stack, stand_in: StandIn):
+    chat = random.randint(10**9, 2 * 10**9)
+    telegram(channel_stack, telegram_update("telegram_message.json", chat))
+    stand_in.wait_for(sent_to_chat(chat))
+    response = telegram(channel_stack, telegram_update("telegram_callback_query.json", chat, SYMPTOMS_PAYLOAD))
+    assert response.status_code == 200
+    replies = stand_in.wait_for(sent_to_chat(chat), count=2)
+    assert replies[1].form["text"].startswith(FOLLOW_UP)
+    assert_safe_ending(replies[1].form["text"])
+    acknowledged = stand_in.recorded(lambda r: r.method_name == "answerCallbackQuery")
+    assert any(r.form.get("callback_query_id") == "4471960431584012843" for r in acknowledged)
+
+
+def test_telegram_start_command_is_greeted(channel_stack, stand_in: StandIn):
+    chat = random.randint(10**9, 2 * 10**9)
+    telegram(channel_stack, telegram_update("telegram_message.json", chat, "/start"))
+    (sent,) = stand_in.wait_for(sent_to_chat(chat))
+    assert sent.form["text"].startswith("Hello")
+    assert_safe_ending(sent.form["text"])
+
+
+@pytest.mark.parametrize("secret", [None, "", "wrong-secret", TELEGRAM_SECRET + "x"], ids=["missing", "empty", "wrong", "longer"])
+def test_telegram_update_without_the_secret_is_refused(channel_stack, stand_in: StandIn, secret):
+    chat = random.randint(10**9, 2 * 10**9)
+    response = telegram(channel_stack, telegram_update("telegram_message.json", chat), secret=secret)
+    assert response.status_code == 403
+    # Telegram updates are handled before the response: had it been accepted, the reply
+    # would already be at the stand-in.
+    assert stand_in.recorded(sent_to_chat(chat)) == []
+
+
+def test_telegram_malformed_update_is_a_400(channel_stack):
+    response = requests.post(
+        f"{channel_stack.url}/webhooks/telegram/webhook",
+        data=b"[1, 2",
+        headers={"X-Telegram-Bot-Api-Secret-Token": TELEGRAM_SECRET, "Content-Type": "application/json"},
+        timeout=30,
+    )
+    assert response.status_code == 400
+
+
+# ---- Slack ---------------------------------------------------------------------------------
+
+
+def slack_signed(body: bytes, secret: str = SLACK_SIGNING_SECRET, timestamp: int | None = None) -> Dict[str, str]:
+    ts = str(int(time.time()) if timestamp is None else timestamp)
+    digest = hmac.new(secret.encode(), f"v0:{ts}:".encode() + body, hashlib.sha256).hexdigest()
+    return {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": f"v0={digest}"}
+
+
+def slack_post(stack, body: bytes, content_type: str, headers: Dict[str, str]) -> requests.Response:
+    return requests.post(
+        f"{stack.url}/webhooks/slack/webhook", data=body, headers={"Content-Type": content_type, **headers}, timeout=60
+    )
+
+
+def slack_event(user: str, channel: str, text: str = "what is carcinoid syndrome?") -> bytes:
+    event = payload("slack_event_message.json")
+    event["event"].update({"user": user, "channel": channel, "text": text, "ts": f"{time.time():.6f}"})
+    event["event_id"] = f"Ev{random.randint(10**8, 10**9)}"
+    return json.dumps(event).encode()
+
+
+def posted_to_slack(channel: str):
+    return lambda r: r.platform == "slack" and r.method_name == "chat.postMessage" and (r.json or {}).get("channel") == channel
+
+
+def slack_ids() -> Tuple[str, str]:
+    n = random.randint(10**6, 10**7)
+    return f"U{n}", f"D{n}"
+
+
+def test_slack_url_verification_echoes_the_challenge(channel_stack):
+    body = json.dumps(payload("slack_url_verification.json")).encode()
+    response = slack_post(channel_stack, body, "application/json", slack_signed(body))
+    assert response.status_code == 200
+    assert response.json() == {"challenge": "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P"}
+
+
+def test_slack_message_gets_the_answer_with_buttons(channel_stack, stand_in: StandIn):
+    user, channel = slack_ids()
+    body = slack_event(user, channel)
+    response = slack_post(channel_stack, body, "application/json", slack_signed(body))
+    assert response.status_code == 200
+    (sent,) = stand_in.wait_for(posted_to_slack(channel))
+    assert sent.headers.get("Authorization", "").startswith("Bearer xoxb-")
+    message = sent.json
+    section, actions = message["blocks"]
+    assert section["text"]["type"] == "mrkdwn"
+    assert_carcinoid_answer(section["text"]["text"])
+    assert message["text"] == section["text"]["text"]
+    values = [element["value"] for element in actions["elements"]]
+    assert values[0] == SYMPTOMS_PAYLOAD and len(values) == 3
+    assert all(len(e["text"]["text"]) <= PLATFORMS["slack"].max_button_title for e in actions["elements"])
+
+
+def test_slack_button_click_answers_the_follow_up(channel_stack, stand_in: StandIn):
+    user, channel = slack_ids()
+    body = slack_event(user, channel)
+    slack_post(channel_stack, body, "application/json", slack_signed(body))
+    stand_in.wait_for(posted_to_slack(channel))
+    action = payload("slack_block_actions.json")
+    action["user"]["id"] = user
+    action["channel"]["id"] = channel
+    action["container"]["channel_id"] = channel
+    form = f"payload={requests.utils.quote(json.dumps(action))}".encode()
+    response = slack_post(channel_stack, form, "application/x-www-form-urlencoded", slack_signed(form))
+    assert response.status_code == 200
+    replies = stand_in.wait_for(posted_to_slack(channel), count=2)
+    text = replies[1].json["blocks"][0]["text"]["text"]
+    assert text.startswith(FOLLOW_UP)
+    assert_safe_ending(text)
+
+
+@pytest.mark.parametrize("how", ["wrong-secret", "no-signature", "stale-timestamp", "tampered-body"])
+def test_slack_request_with_a_bad_signature_is_refused(channel_stack, stand_in: StandIn, how):
+    user, channel = slack_ids()
+    body = slack_event(user, channel)
+    headers = {
+        "wrong-secret": slack_signed(body, secret="not-the-signing-secret"),
+        "no-signature": {},
+        "stale-timestamp": slack_signed(body, timestamp=int(time.time()) - 60 * 10),
+        "tampered-body": slack_signed(slack_event(user, channel, "hello")),
+    }[how]
+    response = slack_post(channel_stack, body, "application/json", headers)
+    assert response.status_code == 400
+    # Slack messages are handled in the background: send a valid one after it and wait for its
+    # reply; by then a reply to the refused one would have been sent too, had it been accepted.
+    other_user, other_channel = slack_ids()
+    valid = slack_event(other_user, other_channel, "hello")
+    assert slack_post(channel_stack, valid, "application/json", slack_signed(valid)).status_code == 200
+    stand_in.wait_for(posted_to_slack(other_channel))
+    assert stand_in.recorded(posted_to_slack(channel)) == []
+
+
+# ---- Facebook Messenger --------------------------------------------------------------------
+
+
+def facebook_body(name: str, psid: str) -> bytes:
+    event = payload(name)
+    for entry in event["entry"]:
+        for messaging in entry["messaging"]:
+            messaging["sender"]["id"] = psid
+    return json.dumps(event).encode()
+
+
+def facebook_post(stack, body: bytes, headers: Dict[str, str]) -> requests.Response:
+    return requests.post(
+        f"{stack.url}/webhooks/facebook/webhook", data=body, headers={"Content-Type": "application/json", **headers}, timeout=60
+    )
+
+
+def fb_signature(body: bytes, algorithm: str = "sha256", secret: str = FACEBOOK_APP_SECRET) -> Dict[str, str]:
+    digest = hmac.new(secret.encode(), body, getattr(hashlib, algorithm)).hexdigest()
+    header = "X-Hub-Signature-256" if algorithm == "sha256" else "X-Hub-Signature"
+    return {header: f"{algorithm}={digest}"}
+
+
+def messages_to(psid: str):
+    return (
+        lambda r: r.platform == "facebook"
+        and r.path.endswith("/me/messages")
+        and ((r.json or {}).get("recipient") or {}).get("id") == psid
+        and "message" in (r.json or {})
+    )
+
+
+def test_facebook_subscription_check(channel_stack):
+    url = f"{channel_stack.url}/webhooks/facebook/webhook"
+    ok = requests.get(url, params={"hub.mode": "subscribe", "hub.verify_token": FACEBOOK_VERIFY, "hub.challenge": "1158201444"}, timeout=30)
+    assert ok.status_code == 200 and ok.text == "1158201444"
+    wrong = requests.get(url, params={"hub.mode": "subscribe", "hub.verify_token": "guess", "hub.challenge": "1"}, timeout=30)
+    assert wrong.status_code == 403
+
+
+@pytest.mark.parametrize("algorithm", ["sha256", "sha1"])
+def test_facebook_message_gets_the_answer_with_quick_replies(channel_stack, stand_in: StandIn, algorithm):
+    psid = str(random.randint(10**15, 10**16))
+    body = facebook_body("facebook_message.json", psid)
+    response = facebook_post(channel_stack, body, fb_signature(body, algorithm))
+    assert response.status_code == 200, response.text
+    (sent,) = stand_in.wait_for(messages_to(psid))
+    assert sent.query["access_token"] == ["EAAGm0PX4ZCpsBAKZCZCZAZAZA1234567890"]
+    assert "appsecret_proof" in sent.query
+    message = sent.json["message"]
+    assert sent.json["messaging_type"] == "RESPONSE"
+    assert len(message["text"]) <= 2000
+    assert_carcinoid_answer(message["text"])
+    assert "More on this:\n1. Symptoms of carcinoid syndrome" in message["text"]
+    replies = message["quick_replies"]
+    assert [r["payload"] for r in replies][0] == SYMPTOMS_PAYLOAD
+    assert all(len(r["title"]) <= 20 for r in replies)
+    actions = [r.json.get("sender_action") for r in stand_in.recorded(lambda r: (r.json or {}).get("recipient", {}).get("id") == psid)]
+    assert "typing_on" in actions and "mark_seen" in actions
+
+
+def test_facebook_quick_reply_answers_the_follow_up(channel_stack, stand_in: StandIn):
+    psid = str(random.randint(10**15, 10**16))
+    first = facebook_body("facebook_message.json", psid)
+    facebook_post(channel_stack, first, fb_signature(first))
+    stand_in.wait_for(messages_to(psid))
+    reply = facebook_body("facebook_quick_reply.json", psid)
+    assert facebook_post(channel_stack, reply, fb_signature(reply)).status_code == 200
+    sent = stand_in.wait_for(messages_to(psid), count=2)
+    text = sent[1].json["message"]["text"]
+    assert text.startswith(FOLLOW_UP)
+    assert_safe_ending(text)
+
+
+@pytest.mark.parametrize("how", ["wrong-secret", "no-signature", "md5", "tampered-body"])
+def test_facebook_bad_signature_is_refused(channel_stack, stand_in: StandIn, how):
+    psid = str(random.randint(10**15, 10**16))
+    body = facebook_body("facebook_message.json", psid)
+    headers = {
+        "wrong-secret": fb_signature(body, secret="not-the-app-secret"),
+        "no-signature": {},
+        "md5": {"X-Hub-Signature": "md5=" + hmac.new(FACEBOOK_APP_SECRET.encode(), body, hashlib.md5).hexdigest()},
+        "tampered-body": fb_signature(body.replace(b"carcinoid", b"carcinoma")),
+    }[how]
+    response = facebook_post(channel_stack, body, headers)
+    assert response.status_code == 403
+    # Facebook events are handled before the response: nothing was or will be sent.
+    assert stand_in.recorded(lambda r: (r.json or {}).get("recipient", {}).get("id") == psid) == []
+
+
+# ---- Twilio SMS ----------------------------------------------------------------------------
+
+
+def twilio_post(stack, params: Dict[str, str], signature: str | None, headers: Dict[str, str] | None = None) -> requests.Response:
+    all_headers = dict(headers or {})
+    if signature is not None:
+        all_headers["X-Twilio-Signature"] = signature
+    return requests.post(f"{stack.url}/webhooks/twilio/webhook", data=params, headers=all_headers, timeout=60)
+
+
+def twilio_sign(url: str, params: Dict[str, str], token: str = TWILIO_TOKEN) -> str:
+    return RequestValidator(token).compute_signature(url, params)
+
+
+def sms(sender: str, body: str) -> Dict[str, str]:
+    params = payload("twilio_sms.json")
+    sid = "SM" + "".join(random.choice("0123456789abcdef") for _ in range(32))
+    params.update({"From": sender, "Body": body, "MessageSid": sid, "SmsSid": sid, "SmsMessageSid": sid})
+    return params
+
+
+def texts_to(number: str):
+    return lambda r: r.platform == "twilio" and r.path.endswith("/Messages.json") and r.form.get("To") == number
+
+
+def phone() -> str:
+    return f"+1415{random.randint(10**6, 10**7 - 1)}"
+
+
+def test_twilio_sms_gets_the_answer_with_numbered_options(channel_stack, stand_in: StandIn):
+    number = phone()
+    params = sms(number, "what is carcinoid syndrome?")
+    url = f"{channel_stack.url}/webhooks/twilio/webhook"
+    response = twilio_post(channel_stack, params, twilio_sign(url, params))
+    assert response.status_code == 200
+    assert response.headers["Content-Type"].startswith("text/xml") and "<Response>" in response.text
+    sent = stand_in.wait_for(texts_to(number))
+    assert sent[0].path == f"/twilio/2010-04-01/Accounts/{TWILIO_SID}/Messages.json"
+    assert sent[0].headers["Authorization"] == "Basic " + base64.b64encode(f"{TWILIO_SID}:{TWILIO_TOKEN}".encode()).decode()
+    bodies: List[str] = [r.form["Body"] for r in sent]
+    assert all(r.form["From"] == TWILIO_NUMBER for r in sent)
+    assert all(len(b) <= 1600 for b in bodies)
+    whole = "\n\n".join(bodies)
+    assert FIRST in whole
+    assert "Reply with a number for more:\n1. Symptoms of carcinoid syndrome\n2. " in bodies[-1]
+    assert_safe_ending(bodies[-1])
+
+
+def test_twilio_numbered_reply_picks_the_option(channel_stack, stand_in: StandIn):
+    number = phone()
+    url = f"{channel_stack.url}/webhooks/twilio/webhook"
+    first = sms(number, "what is carcinoid syndrome?")
+    twilio_post(channel_stack, first, twilio_sign(url, first))
+    before = len(stand_in.wait_for(texts_to(number)))
+    choice = sms(number, "1")
+    assert twilio_post(channel_stack, choice, twilio_sign(url, choice)).status_code == 200
+    sent = stand_in.wait_for(texts_to(number), count=before + 1)
+    reply = "\n\n".join(r.form["Body"] for r in sent[before:])
+    assert FOLLOW_UP in reply
+    assert_safe_ending(sent[-1].form["Body"])
+
+
+def test_twilio_signature_over_the_public_url_behind_a_proxy(channel_stack, stand_in: StandIn):
+    number = phone()
+    params = sms(number, "hello")
+    public = "https://bot.example.org/webhooks/twilio/webhook"
+    headers = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "bot.example.org"}
+    response = twilio_post(channel_stack, params, twilio_sign(public, params), headers)
+    assert response.status_code == 200
+    (sent,) = stand_in.wait_for(texts_to(number))
+    assert sent.form["Body"].startswith("Hello")
+
+
+@pytest.mark.parametrize("how", ["wrong-token", "no-signature", "other-url", "tampered-body"])
+def test_twilio_bad_signature_is_refused(channel_stack, stand_in: StandIn, how):
+    number = phone()
+    params = sms(number, "what is carcinoid syndrome?")
+    url = f"{channel_stack.url}/webhooks/twilio/webhook"
+    signature = {
+        "wrong-token": twilio_sign(url, params, token="0" * 32),
+        "no-signature": None,
+        "other-url": twilio_sign("https://evil.example.org/webhooks/twilio/webhook", params),
+        "tampered-body": twilio_sign(url, {**params, "Body": "hello"}),
+    }[how]
+    response = twilio_post(channel_stack, params, signature)
+    assert response.status_code == 403
+    # Twilio messages are handled before the response: nothing was or will be sent.
+    assert stand_in.recorded(texts_to(number)) == []
+
+
+# ---- channels off --------------------------------------------------------------------------
+
+
+def test_unconfigured_channels_are_off_and_the_server_still_starts(bare_stack, stand_in: StandIn):
+    for channel in ("telegram", "slack", "facebook", "twilio"):
+        response = requests.post(f"{bare_stack.url}/webhooks/{channel}/webhook", json={}, timeout=30)
+        assert response.status_code == 404, channel
+    assert requests.get(f"{bare_stack.url}/webhooks/socketio/", timeout=30).status_code == 200
+    reply = bare_stack.say("bare-user", "what is carcinoid syndrome?")
+    assert reply.status_code == 200
+    assert_carcinoid_answer(reply.json()[0]["text"])
+
+
+def test_every_configured_channel_is_up(channel_stack):
+    for channel in ("rest", "socketio", "telegram", "slack", "facebook", "twilio"):
+        assert requests.get(f"{channel_stack.url}/webhooks/{channel}/", timeout=30).json() == {"status": "ok"}, channel
