@@ -57,7 +57,7 @@ run: build train ## Install, train if needed, and start the action server + Rasa
 shell: build train ## Chat in the terminal (rasa shell) with the action server running
 	@$(BIN)/rasa run actions --actions actions --port $${ACTIONS_PORT:-5055} >/tmp/netbot-actions.log 2>&1 & pid=$$!; \
 	trap "kill $$pid 2>/dev/null" EXIT; \
-	$(BIN)/rasa shell --model $(MODEL) --endpoints endpoints.yml
+	$(BIN)/rasa shell --model $(MODEL) --endpoints endpoints.yml --credentials build/credentials.yml
 
 lint: $(STAMP) ## ruff + mypy
 	$(BIN)/ruff check bot actions connectors tests scripts
