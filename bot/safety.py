@@ -86,11 +86,13 @@ _SIGN_PATTERNS: Dict[str, str] = {
         r"struggle to|fighting to|trying to)\s+(?:catch |get |take )?(?:(?:my|his|her|their|a|a proper|"
         r"enough|any|proper)\s+)?(?:bre[ae]?the?\w*|air)\b|"
         r"\b(?:trouble|difficulty|difficult|hard|problems?|struggling|struggle)\s+(?:to\s+|with\s+(?:his |her |my )?)?bre[ae]?th\w*|"
+        r"\b(?:can'?t|cant|cannot|couldn'?t)\s+(?:i|he|she|they|we|you)\s+(?:breathe?|get (?:my|his|her|their|a) breath|catch (?:my|his|her|their) breath)\b|"
         r"\bnot breathing\b|\bstopped breathing\b|\bshort(?:ness)? of breath\b|\bbreathless\w*|\bgasping\b|"
         r"\bout of breath\b|\bchoking\b|\bcan'?t swallow\b|\bhurts to bre[ae]?th\w*|"
-        r"\bbre[ae]?th\w*\s+(?:is\s+|are\s+)?(?:really |very |so |too )?(?:bad|fast|rapid|shallow|laboured|labored|noisy|difficult|hard)\b|"
+        r"\bbre[ae]?th\w*\s+(?:is\s+|are\s+|has become\s+|has got\s+|'s\s+|seems?\s+|sounds?\s+|looks?\s+)?(?:really |very |so |too )?"
+        r"(?:bad|fast|rapid|shallow|laboured|labored|noisy|difficult|hard|funny|strange|weird|odd|oddly|raspy|rattly)\b|"
         r"\bwheez\w*\s+(?:badly|hard|heavily|really badly|a lot|terribly)|"
-        r"\b(?:lips|face|mouth)\s+(?:are |is )?(?:turning |going |gone |looks? |looking )?(?:blue|grey|gray)\b|"
+        r"\b(?:lips|face|mouth)\s+(?:are |is )?(?:turning |going |gone |looks? |looking )?(?:blue|grey|gray|purple)\b|"
         r"\b(?:face|tongue|throat|lips|mouth)\s+(?:is |are )?(?:swelling|swollen|closing)\b"
     ),
     "chest_pain": (
@@ -127,7 +129,16 @@ _SIGN_PATTERNS: Dict[str, str] = {
         r"\blethargic\b|\bout of it\b|\bdelirious\b|\bnot with it\b"
     ),
     "shaky": r"\bshak(?:y|ey|ing|iness|es)\b|\btrembl\w+|\bsweat(?:y|ing|s)\b|\bclammy\b|\bjittery\b",
-    "pale": r"\b(?:look|looks|looking|gone|going|turned|is|very|really)\s+(?:very |really |so )?(?:grey|gray|pale|white)\b",
+    "pale": (
+        r"\b(?:look|looks|looking|gone|going|turned|is|very|really|so|and|all)\s+(?:very |really |so )?(?:grey|gray|pale|white|ashen)\b|"
+        r"\bashen\b"
+    ),
+    # Not responding: as serious as a collapse.
+    "unresponsive": (
+        r"\b(?:isn'?t|is not|not|stopped|won'?t|wont|can'?t|cannot|unable to)\s+(?:talking|responding|respond|speaking|speak|talk)\b"
+        r"(?!\s+(?:to (?:me|us|anyone|him|her|them) )?about\b)|"
+        r"\b(?:know|sure|tell)\s+(?:if|whether)\s+(?:he|she|they|my \w+|mum|mom|dad)(?:'s| is| are|'re)\s+(?:still\s+)?(?:breathing|conscious|alive)\b"
+    ),
     "weak": (
         r"\b(?:so|very|too|really|extremely)\s+weak\b|\bcan'?t stand\b|\bunable to stand\b|\bcan'?t get up\b|"
         r"\b(?:barely|hardly) (?:stand|walk|move)\b|\bfloppy\b|\blimp\b"
@@ -151,10 +162,16 @@ _SIGN_PATTERNS: Dict[str, str] = {
         r"\b(?:sugars?|glucose)(?:\s+levels?)?(?:\s+(?:is|are|'s|has|have|keeps?|has been|have been|was))?\s+"
         r"(?:\w+\s+){0,2}?(?:low|dropping|dropped|crashing|falling|plummeting)\b|\bhypo(?:glyc\w*|s)?\b"
     ),
+    # A meter showing HI / LO is off its scale.
+    "sugar_reading": r"(?-i:\b(?:HI|LO)\b)(?=[^.?!]{0,25}\b(?i:meter|reading|monitor|sugar|glucose)\b)|\b(?:meter|reading|monitor|glucometer)\b[^.?!]{0,20}(?-i:\b(?:HI|LO)\b)",
     "sugar_high": (
         r"\b(?:high|rising|sky high|sky-high)\s+(?:blood\s+)?(?:sugars?|glucose)\b|"
         r"\b(?:sugars?|glucose)(?:\s+levels?)?(?:\s+(?:is|are|'s|has|have|keeps?|has been|was))?\s+"
         r"(?:\w+\s+){0,2}?(?:high|sky high|sky-high|through the roof|rising|over \d+)\b|\bhyperglyc\w*"
+    ),
+    "dying": (
+        r"\b(?:i'?m|im|i am|he'?s|hes|she'?s|shes|is|are|we'?re)\s+(?:really\s+)?(?:going to die|dying)\b"
+        r"(?!\s+(?:of|from|to|for|inside|laughing)\b)"
     ),
     "extreme": (
         r"\bambulance\b|\b(?:call|ring|dial|phone)(?:ed|ing)?\s+\d{3}\b|(?-i:\bA&E\b|\bER\b)|"
@@ -212,7 +229,7 @@ _STRONG_LIVE = _rx(
     r"going for (?:over )?an hour|for over an hour)\b|!{2,}"
 )
 _PAST = _rx(
-    r"\b(?:last (?:year|month|week|summer|winter|spring|autumn|fall|christmas|time|night|weekend)|"
+    r"\b(?:last (?:year|month|week|summer|winter|spring|autumn|fall|christmas|time|weekend)|"
     r"(?:\d+|a|an|one|two|three|four|five|six|few|several|many|couple of) (?:years?|months?|weeks?|days?) ago|"
     r"years ago|months ago|used to|once|previously|in the past|back in|back when|history of|"
     r"as a (?:baby|child|kid|teenager|toddler)|when (?:i|he|she|we|they) (?:was|were) (?:little|young|younger|a baby|a child|a kid)|"
@@ -261,7 +278,10 @@ _TOPICAL_AFTER = _rx(
     r"^\W*(?:\w+\W+){0,3}?(?:a |an |one of the |the )?(?:common |main |usual |typical |possible )?"
     r"(?:symptom|sign|warning sign|side effect|complication|cause|feature)s?\b|"
     r"^\W*(?:mean|means|linked|link|related|a sign|symptoms?|signs?|causes?|treatment|definition|meaning)\b|"
-    r"^\W*(?:be|is|are)\s+(?:\w+\s+){0,2}(?:life-threatening|dangerous|serious|an emergency)\b"
+    r"^\W*(?:be|is|are)\s+(?:\w+\s+){0,2}(?:life-threatening|dangerous|serious|an emergency)\b|"
+    # a definition: "carcinoid crisis is the sudden onset of ...", "... is when ...", "... refers to ..."
+    r"^\W*(?:is|are)\s+(?:when|what|where|defined|called|known as|(?:the|a|an)\s+(?:sudden|immediate|rare|serious|"
+    r"complication|group|condition|term|name|type|kind|form|symptom|sign|medical term|word))\b|^\W*refers? to\b"
 )
 _HYPOTHETICAL = _rx(
     r"\bif\b|\bin case\b|\bwhenever\b|\bever\b|"
@@ -283,6 +303,18 @@ def _hypothetical_in(chunk: str) -> bool:
     return False
 
 
+# Somebody described, in any tense ("my mum she collapsed", "my dad fainted").
+_PERSONAL_ANY = _rx(rf"\b(?:{_SUBJECT})\s+(?:just\s+|has\s+|had\s+|have\s+|is\s+|was\s+)?[a-z]{{3,}}\b")
+# Somebody not breathing or unconscious now, even inside "what do I do if ...".
+_CRITICAL_NOW = _rx(
+    rf"\b(?:{_SUBJECT})\s*(?:is|'s|s|are|'re|am|'m)\s+(?:still\s+)?(?:not breathing|unconscious|unresponsive|"
+    rf"not responding|having a (?:seizure|fit)|turning blue|choking)\b"
+)
+# "... last year, and today it's back": the earlier sign is live again.
+_RECUR = _rx(
+    r"\b(?:again|another (?:one|attack|episode|crisis|bout)|(?:it'?s|it is|they'?re|they are) back|back again|"
+    r"started again|starting again|happening again|same thing)\b"
+)
 _OWN_START = _rx(rf"^\W*(?:(?:and|but|so|then|now|also)\s+)*(?:{_SUBJECT})\b")
 _SENTENCE_BREAK = _rx(r"[.?!]+(?=\s|$)|[.?!]{2,}|[;\n]|:\s|\s[-\u2013\u2014]+\s")
 _CLAUSE_BREAK = _rx(
@@ -347,13 +379,14 @@ def _clauses(text: str) -> List[_Clause]:
     return out
 
 
-def _topical_marker(prefix: str) -> Optional[int]:
-    """Position of the last topic marker in `prefix` (None when there is none)."""
-    found: Optional[int] = None
-    if (_WH_START.search(prefix) and not _WH_PERSONAL.search(prefix)) or _AUX_GENERIC.search(prefix):
-        found = 0
+def _topical_marker(prefix: str, clause: Optional[str] = None) -> Optional[Tuple[int, str]]:
+    """Position and kind ("question" or "topic word") of the last topic marker in `prefix`."""
+    found: Optional[Tuple[int, str]] = None
+    whole = prefix if clause is None else clause
+    if (_WH_START.search(prefix) and not _WH_PERSONAL.search(whole)) or _AUX_GENERIC.search(prefix):
+        found = (0, "question")
     for match in _TOPIC_WORDS.finditer(prefix):
-        found = match.start()
+        found = (match.start(), "topic word")
     return found
 
 
@@ -372,22 +405,31 @@ def _is_live(text: str, sign: _Sign, clauses: Sequence[_Clause]) -> bool:
     prefix = text[clause.start : sign.start]
     upto = text[clause.start : sign.end]
     after = text[sign.end : clause.end]
-    # Asked about as a topic (unless a person is then described in the present).
-    topic_at = _topical_marker(prefix)
-    if topic_at is None and clause.inherited_topical:
-        topic_at = -1
-    if topic_at is not None and not _NOW.search(clause.text):
-        later_person = [m.start() for m in _PERSONAL_LIVE.finditer(upto) if m.start() > topic_at]
-        if not later_person:
+    now = bool(_NOW.search(clause.text))
+    # Asked about as a topic, unless a person is then described: after a question ("how can I
+    # help him, he is struggling to breathe") in the present; after a topic word ("I'm writing
+    # about my mum, she collapsed") in any tense.
+    topic = _topical_marker(prefix, clause.text)
+    if topic is None and clause.inherited_topical:
+        topic = (-1, "question")
+    if topic is not None and not now:
+        at, kind = topic
+        person = _PERSONAL_LIVE if kind == "question" else _PERSONAL_ANY
+        if not any(m.start() > at for m in person.finditer(upto)):
             return False
     if _TOPICAL_AFTER.search(after) and not clause.strong:
         return False
-    # Hypothetical, feared or planned for.
-    if _hypothetical_in(prefix) or clause.inherited_hypothetical:
+    # Hypothetical, feared or planned for; not when it is said to be now ("what do I do if he is
+    # unconscious right now") or somebody is described as not breathing / unconscious.
+    if (_hypothetical_in(prefix) or clause.inherited_hypothetical) and not now and not _CRITICAL_NOW.search(clause.text):
         return False
-    # Past or long-standing (unless said to be happening now).
+    # Past or long-standing (unless said to be happening now, or back again now).
     if clause.past or clause.inherited_past:
-        return False
+        back = any(
+            o.sentence == clause.sentence and o.start > clause.start and o.strong and _RECUR.search(o.text) for o in clauses
+        )
+        if not back:
+            return False
     # Over: "... she's home and fine now" later in the same sentence.
     for other in clauses:
         if other.sentence != clause.sentence or other.end <= sign.start:
@@ -452,8 +494,17 @@ def _keyword_query(text: str) -> bool:
     )
 
 
-# Alone enough.
-_ALONE = frozenset({"crisis", "breathing", "chest_pain", "cardiac_event", "faint"})
+# Signs that are an emergency on their own when live (name -> reason).
+_ALONE = {
+    "crisis": "carcinoid crisis",
+    "breathing": "trouble breathing",
+    "chest_pain": "chest pain",
+    "cardiac_event": "heart attack, stroke or severe allergic reaction",
+    "faint": "fainting or collapse",
+    "unresponsive": "not responding",
+    "dying": "feels like dying",
+}
+# Signs that are an emergency together with one of their companions.
 _SUGAR_COMPANIONS = frozenset({"confused", "shaky", "faint", "dizzy", "weak", "pale", "thirst"})
 _FLUSH_COMPANIONS = frozenset({"heart", "breathing", "faint", "dizzy", "chest_pain", "pale"})
 _HEART_COMPANIONS = frozenset({"breathing", "chest_pain", "faint", "dizzy", "confused", "flushing", "pale", "wheeze"})
@@ -462,16 +513,11 @@ _DEHYDRATION_COMPANIONS = frozenset({"severe_diarrhoea", "diarrhoea", "vomiting"
 
 
 def _decide(live: Sequence[_Sign], text: str) -> Optional[str]:
+    """The reason this combination of live signs is an emergency (None when it is not)."""
     names: Set[str] = {s.name for s in live}
-    for name in ("crisis", "breathing", "chest_pain", "cardiac_event", "faint"):
+    for name, reason in _ALONE.items():
         if name in names:
-            return {
-                "crisis": "carcinoid crisis",
-                "breathing": "trouble breathing",
-                "chest_pain": "chest pain",
-                "cardiac_event": "heart attack, stroke or severe allergic reaction",
-                "faint": "fainting or collapse",
-            }[name]
+            return reason
     if "bleeding" in names and any(s.name == "bleeding" and (s.clause.strong or "lot" in text[s.start : s.end].lower()) for s in live):
         return "coughing or vomiting blood"
     sugar = [s for s in live if s.name in ("sugar_low", "sugar_high", "sugar_reading")]
@@ -485,6 +531,8 @@ def _decide(live: Sequence[_Sign], text: str) -> Optional[str]:
         return "racing heart with other warning signs"
     if "confused" in names and names & {"shaky", "faint", "dizzy", "weak", "pale"}:
         return "sudden confusion with shaking or sweating"
+    if "weak" in names and names & {"pale", "confused", "dizzy"}:
+        return "suddenly very weak and pale or confused"
     dehydration = names & _DEHYDRATION_SIGNS
     if dehydration and (names & _DEHYDRATION_COMPANIONS or len(dehydration) >= 2 or any(s.severe for s in live if s.name in dehydration)):
         return "severe dehydration"
