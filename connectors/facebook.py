@@ -130,10 +130,11 @@ class SafeFacebookInput(FacebookInput):
     def from_credentials(cls, credentials: Optional[Dict[str, Any]]) -> InputChannel:
         if not credentials:
             cls.raise_missing_credentials_exception()
+        credentials = credentials or {}
         return cls(
-            credentials.get("verify"),
-            credentials.get("secret"),
-            credentials.get("page-access-token"),
+            str(credentials.get("verify") or ""),
+            str(credentials.get("secret") or ""),
+            str(credentials.get("page-access-token") or ""),
             credentials.get("graph_url") or None,
         )
 

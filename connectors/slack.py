@@ -77,6 +77,7 @@ class SafeSlackInput(SlackInput):
     def from_credentials(cls, credentials: Optional[Dict[str, Any]]) -> InputChannel:
         if not credentials:
             cls.raise_missing_credentials_exception()
+        credentials = credentials or {}
         channel = cls(
             credentials.get("slack_token"),
             credentials.get("slack_channel") or None,

@@ -84,6 +84,7 @@ class SafeTelegramInput(TelegramInput):
     def from_credentials(cls, credentials: Optional[Dict[str, Any]]) -> InputChannel:
         if not credentials:
             cls.raise_missing_credentials_exception()
+        credentials = credentials or {}
         return cls(
             access_token=credentials.get("access_token"),
             webhook_url=credentials.get("webhook_url") or None,

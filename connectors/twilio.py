@@ -107,6 +107,7 @@ class SafeTwilioInput(TwilioInput):
     def from_credentials(cls, credentials: Optional[Dict[str, Any]]) -> InputChannel:
         if not credentials:
             cls.raise_missing_credentials_exception()
+        credentials = credentials or {}
         return cls(
             credentials.get("account_sid"),
             credentials.get("auth_token"),
