@@ -10,9 +10,10 @@ import time
 from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Any, Dict, List, Optional
 
 import requests
+import yaml
 
 from bot.config import PROJECT_ROOT
 
@@ -48,6 +49,11 @@ class Stack:
     actions_port: int = field(default_factory=free_port)
     processes: List[subprocess.Popen] = field(default_factory=list)
     env: Dict[str, str] = field(default_factory=dict)
+    # Start both servers through scripts/serve.py (the Procfile's launch command) instead of
+    # plain `rasa run`; self.env then configures it (NETBOT_ENABLE_API, NETBOT_ACTIONS_TOKEN ...).
+    launcher: bool = False
+    # Merged into the generated endpoints file, e.g. {"tracker_store": {...}, "lock_store": {...}}.
+    endpoints_extra: Dict[str, Any] = field(default_factory=dict)
 
     @property
     def url(self) -> str:
@@ -61,25 +67,31 @@ class Stack:
     def db(self) -> Path:
         return self.workdir / "conversations.db"
 
-    def _env(self) -> Dict[str, str]:
+    def _env(self, **defaults: str) -> Dict[str, str]:
         env = dict(os.environ)
         env.update({"PYTHONPATH": str(PROJECT_ROOT), "TF_CPP_MIN_LOG_LEVEL": "3", "RASA_TELEMETRY_ENABLED": "false"})
+        env.update(defaults)
         env.update(self.env)
         return env
 
     def endpoints(self) -> Path:
         path = self.workdir / "endpoints.yml"
-        path.write_text(
-            f"action_endpoint:\n  url: http://127.0.0.1:{self.actions_port}/webhook\n"
-            f"tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: {self.db}\n"
-        )
+        config: Dict[str, Any] = {
+            "action_endpoint": {"url": f"http://127.0.0.1:{self.actions_port}/webhook"},
+            "tracker_store": {"type": "SQL", "dialect": "sqlite", "db": str(self.db)},
+        }
+        config.update(self.endpoints_extra)
+        path.write_text(yaml.safe_dump(config, sort_keys=False))
         return path
 
     def start_actions(self) -> subprocess.Popen:
         log = self.workdir / "actions.log"
+        command = [str(BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(self.actions_port)]
+        if self.launcher:
+            command = [str(BIN / "python"), str(PROJECT_ROOT / "scripts" / "serve.py"), "actions"]
         process = subprocess.Popen(
-            [str(BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(self.actions_port)],
-            cwd=PROJECT_ROOT, env=self._env(), stdout=log.open("w"), stderr=subprocess.STDOUT,
+            command, cwd=PROJECT_ROOT, env=self._env(ACTIONS_PORT=str(self.actions_port)),
+            stdout=log.open("a"), stderr=subprocess.STDOUT,
         )
         self.processes.append(process)
         wait_for(f"http://127.0.0.1:{self.actions_port}/health", 120, process, log)
@@ -87,14 +99,19 @@ class Stack:
 
     def start_rasa(self, credentials: Optional[Path] = None) -> subprocess.Popen:
         log = self.workdir / "rasa.log"
-        process = subprocess.Popen(
-            [
-                str(BIN / "rasa"), "run", "--model", str(MODEL), "--port", str(self.rasa_port),
-                "--endpoints", str(self.endpoints()), "--credentials", str(credentials or CREDENTIALS),
-                "--cors", "http://localhost:8080",
-            ],
-            cwd=PROJECT_ROOT, env=self._env(), stdout=log.open("a"), stderr=subprocess.STDOUT,
-        )
+        command = [
+            str(BIN / "rasa"), "run", "--model", str(MODEL), "--port", str(self.rasa_port),
+            "--endpoints", str(self.endpoints()), "--credentials", str(credentials or CREDENTIALS),
+            "--cors", "http://localhost:8080",
+        ]
+        env = self._env()
+        if self.launcher:
+            command = [str(BIN / "python"), str(PROJECT_ROOT / "scripts" / "serve.py"), "rasa"]
+            env = self._env(
+                RASA_PORT=str(self.rasa_port), NETBOT_RASA_HOST="127.0.0.1", NETBOT_MODEL=str(MODEL),
+                NETBOT_ENDPOINTS=str(self.endpoints()), NETBOT_CREDENTIALS=str(credentials or CREDENTIALS),
+            )
+        process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=log.open("a"), stderr=subprocess.STDOUT)
         self.processes.append(process)
         wait_for(f"{self.webhook[: -len('/webhook')]}", 240, process, log)
         return process
