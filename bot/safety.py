@@ -603,7 +603,7 @@ _DIAGNOSIS_PATTERNS: Tuple[Pattern[str], ...] = tuple(
     for p in (
         # do I have / does my mum have / could she have / has he got / will I get
         rf"\b(?:do|does|did|could|might|may|would|can|will)\s+{_WHO}\s+(?:[\w']+\s+){{0,3}}?(?:have(?! to\b)|has(?! to\b)|got|had(?! to\b)|suffer\w*)\b[^.?!]{{0,40}}?\b{_CONDITION}",
-        rf"\b(?:will|could|might|may|would)\s+{_WHO}\s+(?:[\w']+\s+){{0,2}}?(?:get|develop)\b[^.?!]{{0,30}}?\b{_CONDITION}",
+        rf"\b(?:will|could|might|may|would)\s+{_WHO}\s+(?:[\w']+\s+){{0,2}}?(?:get|develop)\s+{_CONDITION}{_CONDITION_END}",
         rf"\b(?:do|would|did) you (?:think|reckon|say|believe|suppose)\b[^.?!]{{0,60}}?\b{_CONDITION}",
         rf"\b(?:have|has)\s+{_WHO}\s+(?:got|had|been)\b[^.?!]{{0,30}}?\b{_CONDITION}",
         # could it / this / my diarrhoea / the flushing I get be a NET?
