@@ -12,13 +12,17 @@ Emergencies
        - asked about as a topic ("what is carcinoid crisis?", "can NETs cause chest pain?"),
        - hypothetical or feared ("what should I do if I ever get ...", "worried about having ..."),
        - in the past or long-standing ("last year", "years ago", "sometimes", "most days"),
-       - over ("... she's home and fine now").
-       Words that say it is happening now ("right now", "tonight", "just", "help") override the
-       past and long-standing markers of their clause, never the topic or hypothetical ones.
-    4. Combinations of live signs decide (see `_RULES`): some signs are emergencies on their own
-       (carcinoid crisis, trouble breathing, chest pain, fainting), others only together
-       (flushing with a racing heart or breathing trouble; very low/high blood sugar with
-       confusion or shakiness; diarrhoea with signs of dehydration).
+       - over ("... she's home and fine now"), or
+       - a few search words ("carcinoid crisis symptoms").
+       Words that say it is happening now ("tonight", "just", "still", "help") override the past
+       and long-standing markers of their clause ("... last year, and today it's back" too);
+       "right now" also overrides a topic or an "if"; and a person described after a topic
+       ("I'm writing about my mum, she collapsed") is not a topic.
+    4. Combinations of live signs decide (`_decide`): some are emergencies on their own (`_ALONE`:
+       carcinoid crisis, trouble breathing, chest pain, fainting or collapse, not responding ...),
+       others only together (flushing with a racing heart, breathing trouble or faintness; very
+       low/high blood sugar with confusion or shakiness, or a dangerous reading; diarrhoea with
+       signs of dehydration; sudden confusion with sweating or shaking).
     When unsure between a false alarm and a missed emergency, the rules choose the false alarm.
 
 Diagnosis requests
