@@ -135,7 +135,9 @@ def _decide(
         key = SMALL_TALK[intent]
         buttons = answers.starter_buttons(kb) if key in ("greet", "capabilities") else []
         return answers.message_reply(kb, key, region, "smalltalk", buttons=buttons)
-    if intent == "inform_region" or (named_region and not _has_topic(subjects) and intent not in QUESTION_KINDS):
+    if intent == "inform_region" or (
+        named_region and not _has_topic(subjects) and intent not in QUESTION_KINDS and intent != "out_of_scope"
+    ):
         if region:
             slots["region"] = region
             return answers.finish(

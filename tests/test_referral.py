@@ -239,3 +239,23 @@ def test_the_phone_check_finds_numbers_in_the_formats_contacts_use():
             assert PHONE.search(number), number
     assert PHONE.search("call 0800 123 4567 now")
     assert not PHONE.search("port 5005 and 2.1 mmol")
+
+
+def test_states_provinces_and_australian_places_pick_the_right_region():
+    from bot.nlp import mentions
+    from bot.referral import region_from_values
+
+    def region(text):
+        return region_from_values(m.value for m in mentions(text) if m.label == "region")
+
+    assert region("I live in New Mexico") == "us"
+    assert region("we are in New South Wales") == "elsewhere"
+    assert region("my mum lives in Victoria BC") == "canada"
+    assert region("we're in Oklahoma") == "us"
+
+
+def test_an_off_topic_question_naming_a_city_is_out_of_scope(kb):
+    from bot.dialogue import Turn, respond
+
+    reply = respond(Turn("what's the weather in London", "out_of_scope", 0.9), kb)
+    assert reply.kind == "out_of_scope"
