@@ -75,8 +75,11 @@ def test_ask_follow_up_and_reload(page: Page, page_url: str, results_dir, widget
         # Reload: the conversation is still there, and it is the same conversation for Rasa.
         session = page.evaluate("() => JSON.parse(localStorage.getItem('chat_session') || '{}').session_id")
         page.reload()
-        if not page.locator(".rw-conversation-container").is_visible():
-            page.get_by_role("button", name=LAUNCHER).click()
+        # Wait for the widget to be mounted (app.js names the launcher then); it may come back open.
+        launcher = page.locator(".rw-launcher[aria-expanded]")
+        expect(launcher).to_be_visible()
+        if launcher.get_attribute("aria-expanded") != "true":
+            launcher.click()
         expect(bot_bubble(page, FIRST)).to_be_visible()
         expect(bot_bubble(page, FOLLOW_UP)).to_be_visible()
         expect(page.locator(".rw-client", has_text="what is carcinoid syndrome?")).to_be_visible()
