@@ -35,7 +35,6 @@ import hmac
 import logging
 import logging.config
 import os
-import re
 import sys
 import warnings
 from pathlib import Path
@@ -140,17 +139,22 @@ def masked(args: List[str]) -> List[str]:
     return out
 
 
-# Rasa warnings that quote what a user typed: a "/payload" with an unknown intent or entity.
-_ECHOING_WARNINGS = re.compile(r"(Parsed an (?:intent|entity) |Invalid entity specification: )('[^']*'|.*?)(?=\. |$)", re.S)
+# Rasa warnings that quote what a user typed (a "/payload" with an unknown intent or entity,
+# or arguments it cannot parse): only their first words are logged.
+_ECHOING_WARNINGS = ("Failed to parse arguments in line", "Parsed an intent", "Parsed an entity", "Invalid entity specification")
 
 
 def keep_user_text_out_of_warnings() -> None:
-    """Warnings go to the log too; the parts that quote user input are replaced."""
+    """Warnings go to the log too; those that quote user input lose the quote."""
     show = warnings.showwarning
 
     def redacted(message: Any, category: Any, filename: str, lineno: int, file: Any = None, line: Any = None) -> None:
-        text = _ECHOING_WARNINGS.sub(lambda m: m.group(1) + "<redacted>", str(message))
-        show(text if text != str(message) else message, category, filename, lineno, file, line)
+        text = str(message)
+        for prefix in _ECHOING_WARNINGS:
+            if text.startswith(prefix):
+                message = f"{prefix} ... (the rest quotes user input and is not logged)"
+                break
+        show(message, category, filename, lineno, file, line)
 
     warnings.showwarning = redacted
 

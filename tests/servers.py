@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -91,7 +92,7 @@ class Stack:
             command = [str(BIN / "python"), str(PROJECT_ROOT / "scripts" / "serve.py"), "actions"]
         process = subprocess.Popen(
             command, cwd=PROJECT_ROOT, env=self._env(ACTIONS_PORT=str(self.actions_port)),
-            stdout=log.open("a"), stderr=subprocess.STDOUT,
+            stdout=log.open("a"), stderr=subprocess.STDOUT, start_new_session=True,
         )
         self.processes.append(process)
         wait_for(f"http://127.0.0.1:{self.actions_port}/health", 120, process, log)
@@ -111,23 +112,36 @@ class Stack:
                 RASA_PORT=str(self.rasa_port), NETBOT_RASA_HOST="127.0.0.1", NETBOT_MODEL=str(MODEL),
                 NETBOT_ENDPOINTS=str(self.endpoints()), NETBOT_CREDENTIALS=str(credentials or CREDENTIALS),
             )
-        process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=log.open("a"), stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            command, cwd=PROJECT_ROOT, env=env, stdout=log.open("a"), stderr=subprocess.STDOUT, start_new_session=True
+        )
         self.processes.append(process)
         wait_for(f"{self.webhook[: -len('/webhook')]}", 240, process, log)
         return process
 
     def stop(self, process: subprocess.Popen) -> None:
+        """SIGTERM (Sanic finishes what it is answering), then SIGKILL to the whole process group,
+        so that no Sanic worker (SANIC_WORKERS > 1) outlives its server."""
         process.terminate()
         try:
-            process.wait(timeout=20)
+            process.wait(timeout=30)
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
 
     def stop_all(self) -> None:
         for process in reversed(self.processes):
             if process.poll() is None:
                 self.stop(process)
+            else:  # exited (or was killed by a test): its workers must not linger either
+                try:
+                    os.killpg(process.pid, signal.SIGKILL)
+                except (ProcessLookupError, PermissionError):
+                    pass
 
     def say(self, sender: str, message: str, **extra: object) -> requests.Response:
         return requests.post(self.webhook, json={"sender": sender, "message": message, **extra}, timeout=60)
