@@ -29,6 +29,11 @@ def turn_from_tracker(tracker: Tracker) -> Turn:
         region=tracker.get_slot("region"),
         region_asked=bool(tracker.get_slot("region_asked")),
         metadata=metadata if isinstance(metadata, dict) else {},
+        ranking=[
+            (str(item.get("name")), float(item.get("confidence") or 0.0))
+            for item in message.get("intent_ranking") or []
+            if isinstance(item, dict)
+        ],
     )
 
 

@@ -34,6 +34,10 @@ SMALL_TALK = {
 TOPIC_LABELS = ("net_type", "condition", "hormone", "concept")
 # A message this short that names one topic and nothing else asks what the topic is.
 BARE_TOPIC_WORDS = 4
+# A short follow-up that points back at the subject in context ("what are its symptoms?").
+FOLLOW_UP_WORDS = 7
+FOLLOW_UP_MIN_CONFIDENCE = 0.2
+_POINTER = re.compile(r"\b(it|its|it's|they|them|their|this|that|these|those)\b", re.IGNORECASE)
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 
@@ -50,6 +54,8 @@ class Turn:
     region: Optional[str] = None
     region_asked: bool = False
     metadata: Mapping[str, Any] = field(default_factory=dict)
+    # The NLU's ranked guesses [(intent, confidence)], best first (before any fallback).
+    ranking: Sequence[tuple] = ()
 
 
 def clean_text(raw: Any, limit: int) -> tuple[str, bool]:
@@ -160,6 +166,8 @@ def _decide(
     if question is None and len(topics) == 1 and len(text.split()) <= BARE_TOPIC_WORDS:
         # "carcinoid syndrome?" or "insulinoma": a bare topic asks what it is.
         question = "ask_definition"
+    if question is None:
+        question = _follow_up_kind(turn, text, routing)
     context = turn.context_subject if turn.context_subject in kb.subjects else None
     resolution = kb.resolve(question, routing, context) if question else None
     uncovered = [m for m in subjects if m.label == "uncovered"]
@@ -178,6 +186,20 @@ def _decide(
         )
         slots["region_asked"] = "true"
     return reply
+
+
+def _follow_up_kind(turn: Turn, text: str, routing: Sequence[str]) -> Optional[str]:
+    """The question kind of a short follow-up about the subject in context, when the NLU's best
+    guess is a question kind it was only moderately sure of ("what are its symptoms?")."""
+    if routing or not turn.context_subject or len(text.split()) > FOLLOW_UP_WORDS or not _POINTER.search(text):
+        return None
+    for name, confidence in turn.ranking:
+        if name == "nlu_fallback":
+            continue
+        if name in QUESTION_KINDS and float(confidence) >= FOLLOW_UP_MIN_CONFIDENCE:
+            return str(name)
+        return None
+    return None
 
 
 def config_min(kb: KnowledgeBase) -> float:

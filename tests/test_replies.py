@@ -157,3 +157,23 @@ def test_a_bare_topic_the_model_is_unsure_about_is_explained(kb, text, entry):
 def test_a_long_unclear_message_is_not_guessed_from_one_word(kb):
     reply = respond(Turn("blah blah insulinoma blah blah blah wibble", "nlu_fallback", 0.3), kb)
     assert reply.kind in ("fallback", "retrieval")
+
+
+def test_a_short_follow_up_the_model_is_unsure_about_uses_its_best_guess_and_the_context(kb):
+    ranking = [("nlu_fallback", 0.4), ("ask_symptoms", 0.35), ("ask_definition", 0.2)]
+    turn = Turn("what are its symptoms?", "nlu_fallback", 0.4, context_subject="carcinoid_syndrome", ranking=ranking)
+    assert respond(turn, kb).entry == "carcinoid_syndrome_symptoms"
+
+
+@pytest.mark.parametrize(
+    "turn",
+    [
+        Turn("what are its symptoms?", "nlu_fallback", 0.4, ranking=[("nlu_fallback", 0.4), ("ask_symptoms", 0.35)]),
+        Turn("what are its symptoms?", "nlu_fallback", 0.4, context_subject="nec", ranking=[("ask_symptoms", 0.1)]),
+        Turn("what are its symptoms?", "nlu_fallback", 0.4, context_subject="nec", ranking=[("greet", 0.5), ("ask_symptoms", 0.3)]),
+        Turn("tell me all about the symptoms of stuff", "nlu_fallback", 0.4, context_subject="nec", ranking=[("ask_symptoms", 0.3)]),
+    ],
+    ids=["no-context", "too-unsure", "best-guess-not-a-question", "no-pointer"],
+)
+def test_unsure_messages_without_a_clear_follow_up_are_not_guessed(kb, turn):
+    assert respond(turn, kb).kind in ("fallback", "retrieval")
