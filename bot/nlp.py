@@ -121,10 +121,28 @@ def lemmas(text: str, nlp: Optional[Language] = None) -> List[str]:
 
 
 def analyse(text: str, nlp: Optional[Language] = None) -> Tuple[List[str], List[Mention]]:
-    """Lemmas and subject mentions of `text` in one pass."""
-    doc = (nlp or get_nlp())(text)
+    """Lemmas and subject mentions of `text` in one pass.
+
+    With the saved pipeline the result is cached per text: FAQ questions repeat, and a turn
+    that falls back to retrieval analyses its text twice (the entity ruler is most of a turn's
+    time in bot/).
+    """
+    if nlp is None:
+        lemmas_, found = _analyse_cached(text, str(settings().spacy_model_dir))
+        return list(lemmas_), list(found)
+    return _analyse(text, nlp)
+
+
+def _analyse(text: str, nlp: Language) -> Tuple[List[str], List[Mention]]:
+    doc = nlp(text)
     found = [Mention(e.label_, e.ent_id_ or e.text.lower(), e.text, e.start_char, e.end_char) for e in doc.ents]
     return [t.lemma_.lower() for t in doc if not (t.is_punct or t.is_space)], found
+
+
+@lru_cache(maxsize=4096)
+def _analyse_cached(text: str, path: str) -> Tuple[Tuple[str, ...], Tuple[Mention, ...]]:
+    lemmas_, found = _analyse(text, _load(path))
+    return tuple(lemmas_), tuple(found)
 
 
 def normalise_value(value: Any, kb: Optional[KnowledgeBase] = None) -> Optional[str]:

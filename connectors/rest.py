@@ -33,8 +33,11 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot import answers
+from bot.answers import Reply
 from bot.config import settings
 from bot.dialogue import Turn, error_reply, respond
+from bot.knowledge import get_knowledge_base
 
 logger = logging.getLogger(__name__)
 
@@ -104,6 +107,14 @@ class SenderGuard:
             self.pending[sender] = left
         else:
             self.pending.pop(sender, None)
+
+
+THROTTLED = "You're sending messages faster than I can answer. Please wait for my answer, then ask again."
+
+
+def throttled_reply() -> Reply:
+    """For a channel without status codes (socket.io): a message over the flood limit."""
+    return answers.finish(get_knowledge_base(), [THROTTLED], kind="throttled", region=None, short=True)
 
 
 def safe_messages(recipient_id: str, region: Optional[str] = None) -> List[Dict[str, Any]]:

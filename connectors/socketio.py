@@ -36,7 +36,9 @@ from sanic_cors.core import SANIC_CORS_EVALUATED
 from socketio import AsyncServer
 
 from bot.channels import web_messages
+from bot.dialogue import error_reply
 from connectors.cors import allowed_origins
+from connectors.rest import SenderGuard, storable, throttled_reply
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +51,12 @@ def valid_session_id(value: Any) -> bool:
 
 
 class SafeSocketIOOutput(SocketIOOutput):
+    sent = False  # whether anything went out, so that the input never leaves a user in silence
+
+    async def _send_message(self, socket_id: str, response: Any) -> None:
+        self.sent = True
+        await super()._send_message(socket_id, response)
+
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
         await self.send_text_with_buttons(recipient_id, text, [], **kwargs)
 
@@ -121,8 +129,10 @@ class SafeSocketIOInput(SocketIOInput):
                     await joined
             await sio.emit("session_confirm", session_id, room=sid, namespace=self.namespace)
 
+        guard = SenderGuard.from_environment()
+
         @sio.on(self.user_message_evt, namespace=self.namespace)
-        async def handle_message(sid: str, data: Any) -> None:
+        async def handle_message(sid: str, data: Any = None) -> None:  # None: an event without data
             if not isinstance(data, dict):
                 logger.warning("socket.io: ignoring a message that is not an object")
                 return
@@ -136,7 +146,7 @@ class SafeSocketIOInput(SocketIOInput):
             text = data.get("message", "")
             if not isinstance(text, str):
                 text = ""
-            text = text[:MAX_MESSAGE_CHARS]
+            text = storable(text[:MAX_MESSAGE_CHARS])
             metadata = data.get(self.metadata_key) or {}
             if isinstance(metadata, str):
                 try:
@@ -146,11 +156,19 @@ class SafeSocketIOInput(SocketIOInput):
             if not isinstance(metadata, dict):
                 metadata = {}
             output = SafeSocketIOOutput(sio, self.bot_message_evt)
+            recipient = str(sender_id)
+            if guard.admit(recipient) is not None:  # flood control, as in the REST channel
+                await output.send_text_with_buttons(recipient, throttled_reply().text, [])
+                return
             try:
                 await on_new_message(
                     UserMessage(text, output, sender_id, input_channel=self.name(), metadata=metadata)
                 )
             except Exception:
                 logger.exception("socket.io: message handling failed")
+            finally:
+                guard.release(recipient)
+            if not output.sent:  # the action server down or too slow, or a failure: never silence
+                await output.send_text_with_buttons(recipient, error_reply().text, [])
 
         return webhook

@@ -143,5 +143,5 @@ class Stack:
                 except (ProcessLookupError, PermissionError):
                     pass
 
-    def say(self, sender: str, message: str, **extra: object) -> requests.Response:
+    def say(self, sender: str, message: str, **extra: Any) -> requests.Response:
         return requests.post(self.webhook, json={"sender": sender, "message": message, **extra}, timeout=60)

@@ -24,6 +24,7 @@ from bot.answers import closing
 from bot.dialogue import error_reply
 from bot.knowledge import get_knowledge_base
 from tests.servers import MODEL, Stack
+from tests.socket_client import SocketUser
 
 KB = get_knowledge_base()
 APOLOGY = error_reply(None).text
@@ -162,26 +163,13 @@ def test_rasa_restart_on_sqlite_loses_no_turn(stack):
 
 
 async def _socket_say(url: str, session: str, text: str) -> str:
-    import asyncio
-
-    import socketio
-
-    client = socketio.AsyncClient(reconnection=False)
-    replies: asyncio.Queue[dict] = asyncio.Queue()
-    confirmed: asyncio.Queue[object] = asyncio.Queue()
-    client.on("bot_uttered", replies.put)
-    client.on("session_confirm", confirmed.put)
-    await client.connect(url, transports=["polling"], socketio_path="socket.io", wait_timeout=60)
+    user = SocketUser(url)
+    await user.connect(session)
     try:
-        await client.emit("session_request", {"session_id": session})
-        await asyncio.wait_for(confirmed.get(), 60)
-        await client.emit("user_uttered", {"message": text, "session_id": session})
-        while True:
-            message = await asyncio.wait_for(replies.get(), 120)
-            if "not a doctor" in str(message.get("text", "")):
-                return str(message["text"])
+        await user.client.emit("user_uttered", {"message": text, "session_id": session})
+        return await user.reply()
     finally:
-        await client.disconnect()
+        await user.close()
 
 
 def test_logs_carry_no_message_text_and_no_sender_id(stack):
