@@ -39,7 +39,7 @@ from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_su
 from bot.config import PROJECT_ROOT
 from bot.knowledge import get_knowledge_base
 from bot.nlp import normalise_value
-from tests.question_bank import AnswerMatcher, Outcome, Question, ask_all, load_bank
+from tests.question_bank import FRESH_BANK, AnswerMatcher, Outcome, Question, ask_all, load_bank
 from tests.servers import BIN, CREDENTIALS, MODEL, Stack, wait_for
 
 RESULTS = PROJECT_ROOT / "results"
@@ -302,6 +302,11 @@ def headline(result: Dict[str, Any]) -> List[str]:
         f"- Entities (canonical subjects): precision {m['entities']['precision']:.3f}, recall {m['entities']['recall']:.3f}, "
         f"F1 **{m['entities']['f1']:.3f}**",
     ]
+    f = result.get("fresh")
+    if f:
+        lines.append(f"- Fresh bank (tests/question_bank_fresh.yml, written after tuning, never tuned on): entry accuracy "
+                     f"**{pct(f['entry']['accuracy'])}** ({f['entry']['correct']}/{f['questions']}), intent accuracy "
+                     f"{pct(f['intent']['accuracy'])}, entity F1 {f['entities']['f1']:.3f}")
     if h:
         lines.append(f"- `rasa test nlu` on a held-out 20% of data/nlu ({h['test_examples']} examples, seed {h['seed']}): "
                      f"intent accuracy {pct(h['accuracy'])}, macro-F1 {h['macro_f1']:.3f}, weighted F1 {h['weighted_f1']:.3f}")
@@ -343,6 +348,14 @@ def write_markdown(result: Dict[str, Any], path: Path) -> None:
         out += ["", "Confusions: " + "; ".join(f"{c} x{n}" for c, n in m["intent"]["confusions"])]
     out += ["", "## Entity errors", ""]
     out += [f"- \"{e['text']}\": missed {e['missed']}, extra {e['extra']}" for e in m["entities"]["errors"]] or ["None."]
+    f = result.get("fresh")
+    if f:
+        out += ["", "## Fresh bank (not used for tuning): failures", ""]
+        out += [f"- \"{x['text']}\"" + (f" (after \"{x['context']}\")" if x.get("context") else "")
+                + f": expected `{x['expected']}`, got `{x['got']}` ({x['reply_kind']}); intent {x['intent']} -> "
+                f"{x['predicted_intent']} ({x['confidence']}); entities {x['entities']} -> {x['predicted_entities']}"
+                for x in f["entry"]["failures"]] or ["None."]
+        out += [f"- entity error: \"{e['text']}\": missed {e['missed']}, extra {e['extra']}" for e in f["entities"]["errors"]]
     h = result.get("heldout")
     if h:
         out += ["", "## rasa test nlu on a held-out split of data/nlu", "",
@@ -378,12 +391,16 @@ def main(argv: Optional[List[str]] = None) -> int:
     args = parser.parse_args(argv)
 
     questions = load_bank()
+    fresh = load_bank(FRESH_BANK) if FRESH_BANK.exists() else []
     training = ensure_model()
     heldout = None if args.skip_heldout else heldout_nlu()
-    outcomes, parses = run_bank(questions, args.workers)
+    all_outcomes, all_parses = run_bank(questions + fresh, args.workers)
+    outcomes, parses = all_outcomes[: len(questions)], all_parses[: len(questions)]
     bank = score(questions, outcomes, parses)
     result: Dict[str, Any] = {"when": datetime.now(timezone.utc).isoformat(timespec="seconds"), "training": training,
                               "heldout": heldout, "bank": bank, "targets": TARGETS}
+    if fresh:
+        result["fresh"] = score(fresh, all_outcomes[len(questions):], all_parses[len(questions):])
     result["targets_met"] = {
         "entry_accuracy": bank["entry"]["accuracy"] >= TARGETS["entry_accuracy"],
         "entity_f1": bank["entities"]["f1"] >= TARGETS["entity_f1"],

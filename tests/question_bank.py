@@ -20,6 +20,8 @@ from bot.config import PROJECT_ROOT
 from bot.knowledge import KnowledgeBase
 
 BANK = PROJECT_ROOT / "tests" / "question_bank.yml"
+# A smaller bank written after tuning and never used for it: an unbiased estimate.
+FRESH_BANK = PROJECT_ROOT / "tests" / "question_bank_fresh.yml"
 
 
 @dataclass(frozen=True)

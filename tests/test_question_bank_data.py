@@ -11,9 +11,10 @@ import yaml
 
 from bot.config import PROJECT_ROOT
 from bot.knowledge import QUESTION_KINDS
-from tests.question_bank import load_bank
+from tests.question_bank import FRESH_BANK, load_bank
 
 BANK = load_bank()
+FRESH = load_bank(FRESH_BANK)
 NLU_DIR = PROJECT_ROOT / "data" / "nlu"
 
 
@@ -36,6 +37,12 @@ def _training_examples() -> set:
 def test_bank_is_big_enough_and_has_follow_ups():
     assert len(BANK) >= 420
     assert sum(1 for q in BANK if q.context) >= 15
+    assert len(FRESH) >= 50
+
+
+def test_fresh_bank_is_not_a_copy_of_the_main_bank():
+    main = {_words(t) for q in BANK for t in (q.text, q.context) if t}
+    assert not [q.text for q in FRESH if _words(q.text) in main]
 
 
 def test_every_entry_and_variant_is_expected_at_least_five_times(kb):
@@ -49,7 +56,7 @@ def test_every_entry_and_variant_is_expected_at_least_five_times(kb):
 
 
 def test_labels_use_known_intents_and_subjects(kb):
-    for q in BANK:
+    for q in BANK + FRESH:
         assert q.text.strip(), q
         assert q.intent in QUESTION_KINDS, q
         for label, value in q.entities:
@@ -75,7 +82,7 @@ def _near_copy(a: str, b: str) -> bool:
 def test_no_bank_question_is_a_training_example():
     training = _training_examples()
     assert len(training) > 300  # the NLU data was read
-    asked = {_words(t) for q in BANK for t in (q.text, q.context) if t}
+    asked = {_words(t) for q in BANK + FRESH for t in (q.text, q.context) if t}
     copied = sorted(t for t in asked if t in training)
     assert not copied, copied
     near = sorted((t, ex) for t in asked for ex in training if _near_copy(t, ex))
@@ -83,7 +90,7 @@ def test_no_bank_question_is_a_training_example():
 
 
 def test_bank_questions_are_distinct():
-    seen = Counter(_words(q.text) for q in BANK if not q.context)
+    seen = Counter(_words(q.text) for q in BANK + FRESH if not q.context)
     assert [t for t, n in seen.items() if n > 1] == []
 
 
