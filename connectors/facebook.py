@@ -33,6 +33,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels import inbound_text, shape
+from connectors.channel import MessagingInput, add_health_route
 
 logger = logging.getLogger(__name__)
 
@@ -119,18 +120,13 @@ class SafeMessenger(Messenger):
             await out_channel.send_action(sender_id, sender_action="typing_off")
 
 
-class SafeFacebookInput(FacebookInput):
+class SafeFacebookInput(MessagingInput, FacebookInput):
     """credentials.yml key: connectors.facebook.SafeFacebookInput"""
 
-    @classmethod
-    def name(cls) -> str:
-        return "facebook"
+    channel_name = "facebook"
 
     @classmethod
-    def from_credentials(cls, credentials: Optional[Dict[str, Any]]) -> InputChannel:
-        if not credentials:
-            cls.raise_missing_credentials_exception()
-        credentials = credentials or {}
+    def from_settings(cls, credentials: Dict[str, Any]) -> InputChannel:
         return cls(
             str(credentials.get("verify") or ""),
             str(credentials.get("secret") or ""),
@@ -151,12 +147,8 @@ class SafeFacebookInput(FacebookInput):
         return SafeMessengerBot(self.client())
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        fb_webhook = Blueprint("fb_webhook", __name__)
+        fb_webhook = add_health_route(Blueprint("fb_webhook", __name__))
         client = self.client()
-
-        @fb_webhook.route("/", methods=["GET"])
-        async def health(_: Request) -> HTTPResponse:
-            return response.json({"status": "ok"})
 
         @fb_webhook.route("/webhook", methods=["GET"])
         async def token_verification(request: Request) -> HTTPResponse:

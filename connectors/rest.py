@@ -38,6 +38,7 @@ from bot.answers import Reply
 from bot.config import settings
 from bot.dialogue import Turn, error_reply, respond
 from bot.knowledge import get_knowledge_base
+from connectors.channel import add_health_route
 
 logger = logging.getLogger(__name__)
 
@@ -136,11 +137,7 @@ class SafeRestInput(RestInput):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[None]]) -> Blueprint:
         module = inspect.getmodule(self)
-        webhook = Blueprint(f"custom_webhook_{type(self).__name__}", module.__name__ if module else None)
-
-        @webhook.route("/", methods=["GET"])
-        async def health(request: Request) -> HTTPResponse:
-            return response.json({"status": "ok"})
+        webhook = add_health_route(Blueprint(f"custom_webhook_{type(self).__name__}", module.__name__ if module else None))
 
         @webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:

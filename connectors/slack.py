@@ -26,6 +26,7 @@ from sanic.response import HTTPResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.channels import shape
+from connectors.channel import MessagingInput, add_health_route
 
 logger = logging.getLogger(__name__)
 
@@ -66,18 +67,13 @@ class SafeSlackBot(SlackBot):
             await self._post_message(channel=recipient, text=message.text, blocks=blocks, unfurl_links=False)
 
 
-class SafeSlackInput(SlackInput):
+class SafeSlackInput(MessagingInput, SlackInput):
     """credentials.yml key: connectors.slack.SafeSlackInput"""
 
-    @classmethod
-    def name(cls) -> str:
-        return "slack"
+    channel_name = "slack"
 
     @classmethod
-    def from_credentials(cls, credentials: Optional[Dict[str, Any]]) -> InputChannel:
-        if not credentials:
-            cls.raise_missing_credentials_exception()
-        credentials = credentials or {}
+    def from_settings(cls, credentials: Dict[str, Any]) -> InputChannel:
         channel = cls(
             credentials.get("slack_token"),
             credentials.get("slack_channel") or None,
@@ -98,11 +94,7 @@ class SafeSlackInput(SlackInput):
         return SafeSlackBot(self.slack_token, channel or self.slack_channel, thread_id, self.proxy, self.api_base_url)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        slack_webhook = Blueprint("slack_webhook", __name__)
-
-        @slack_webhook.route("/", methods=["GET"])
-        async def health(_: Request) -> HTTPResponse:
-            return response.json({"status": "ok"})
+        slack_webhook = add_health_route(Blueprint("slack_webhook", __name__))
 
         @slack_webhook.route("/webhook", methods=["POST"])
         async def webhook(request: Request) -> HTTPResponse:

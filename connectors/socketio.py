@@ -29,14 +29,14 @@ from typing import Any, Awaitable, Callable, Dict, List, Optional
 import rasa.core.channels.channel
 from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput, SocketIOOutput
-from sanic import Blueprint, Sanic, response
+from sanic import Blueprint, Sanic
 from sanic.request import Request
-from sanic.response import HTTPResponse
 from sanic_cors.core import SANIC_CORS_EVALUATED
 from socketio import AsyncServer
 
 from bot.channels import web_messages
 from bot.dialogue import error_reply
+from connectors.channel import add_health_route
 from connectors.cors import allowed_origins
 from connectors.rest import SenderGuard, storable, throttled_reply
 
@@ -101,13 +101,9 @@ class SafeSocketIOInput(SocketIOInput):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         origins = allowed_origins()
         sio = AsyncServer(async_mode="sanic", cors_allowed_origins=origins)
-        webhook = EngineIOCorsBlueprint(sio, self.socketio_path, "socketio_webhook", __name__)
+        webhook = add_health_route(EngineIOCorsBlueprint(sio, self.socketio_path, "socketio_webhook", __name__))
         self.sio = sio
         logger.info("socket.io: accepting browser connections from %s", ", ".join(origins))
-
-        @webhook.route("/", methods=["GET"])
-        async def health(_: Request) -> HTTPResponse:
-            return response.json({"status": "ok"})
 
         @sio.on("connect", namespace=self.namespace)
         async def connect(sid: str, environ: Dict, auth: Optional[Dict] = None) -> bool:

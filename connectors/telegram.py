@@ -33,6 +33,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels import inbound_text, shape
+from connectors.channel import MessagingInput, add_health_route
 
 logger = logging.getLogger(__name__)
 
@@ -73,18 +74,13 @@ class SafeTelegramOutput(TelegramOutput):
             await self._session.close()
 
 
-class SafeTelegramInput(TelegramInput):
+class SafeTelegramInput(MessagingInput, TelegramInput):
     """credentials.yml key: connectors.telegram.SafeTelegramInput"""
 
-    @classmethod
-    def name(cls) -> str:
-        return "telegram"
+    channel_name = "telegram"
 
     @classmethod
-    def from_credentials(cls, credentials: Optional[Dict[str, Any]]) -> InputChannel:
-        if not credentials:
-            cls.raise_missing_credentials_exception()
-        credentials = credentials or {}
+    def from_settings(cls, credentials: Dict[str, Any]) -> InputChannel:
         return cls(
             access_token=credentials.get("access_token"),
             webhook_url=credentials.get("webhook_url") or None,
@@ -131,15 +127,11 @@ class SafeTelegramInput(TelegramInput):
         return hmac.compare_digest(given.encode("utf-8"), self.secret_token.encode("utf-8"))
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        telegram_webhook = Blueprint("telegram_webhook", __name__)
+        telegram_webhook = add_health_route(Blueprint("telegram_webhook", __name__))
 
         @telegram_webhook.listener("after_server_start")
         async def register(app: Any, loop: Any) -> None:
             asyncio.ensure_future(self.register_webhook())
-
-        @telegram_webhook.route("/", methods=["GET"])
-        async def health(_: Request) -> HTTPResponse:
-            return response.json({"status": "ok"})
 
         @telegram_webhook.route("/set_webhook", methods=["POST"])
         async def set_webhook(_: Request) -> HTTPResponse:

@@ -35,6 +35,7 @@ from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
 from bot.channels import choose, inbound_text, shape, sms_segments
+from connectors.channel import MessagingInput, add_health_route
 
 logger = logging.getLogger(__name__)
 
@@ -96,18 +97,13 @@ class SafeTwilioOutput(TwilioOutput):
         await self._create(**json_message)
 
 
-class SafeTwilioInput(TwilioInput):
+class SafeTwilioInput(MessagingInput, TwilioInput):
     """credentials.yml key: connectors.twilio.SafeTwilioInput"""
 
-    @classmethod
-    def name(cls) -> str:
-        return "twilio"
+    channel_name = "twilio"
 
     @classmethod
-    def from_credentials(cls, credentials: Optional[Dict[str, Any]]) -> InputChannel:
-        if not credentials:
-            cls.raise_missing_credentials_exception()
-        credentials = credentials or {}
+    def from_settings(cls, credentials: Dict[str, Any]) -> InputChannel:
         return cls(
             credentials.get("account_sid"),
             credentials.get("auth_token"),
@@ -166,11 +162,7 @@ class SafeTwilioInput(TwilioInput):
         return []
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        twilio_webhook = Blueprint("twilio_webhook", __name__)
-
-        @twilio_webhook.route("/", methods=["GET"])
-        async def health(_: Request) -> HTTPResponse:
-            return response.json({"status": "ok"})
+        twilio_webhook = add_health_route(Blueprint("twilio_webhook", __name__))
 
         @twilio_webhook.route("/webhook", methods=["POST"])
         async def message(request: Request) -> HTTPResponse:
