@@ -7,11 +7,12 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
-from contextlib import closing
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, Iterator, List, Mapping, Optional
 
 import requests
 import yaml
@@ -145,3 +146,63 @@ class Stack:
 
     def say(self, sender: str, message: str, **extra: Any) -> requests.Response:
         return requests.post(self.webhook, json={"sender": sender, "message": message, **extra}, timeout=60)
+
+
+def require_model(target: str) -> None:
+    """Fail (never skip) when there is no trained model; `target` is the make target that trains."""
+    if not MODEL.exists():
+        import pytest  # here: scripts/evaluate.py and bench/run.py use this module without pytest
+
+        pytest.fail(f"{MODEL} is missing: run `make train` first (make {target} does)")
+
+
+@contextmanager
+def started(stack: Stack, actions: bool = True, credentials: Optional[Path] = None) -> Iterator[Stack]:
+    """`stack` with its action server (unless `actions` is false) and Rasa running; both are
+    stopped at the end, whatever happened."""
+    try:
+        if actions:
+            stack.start_actions()
+        stack.start_rasa(credentials=credentials)
+        yield stack
+    finally:
+        stack.stop_all()
+
+
+@contextmanager
+def page_server(port: int, env: Mapping[str, str]) -> Iterator[str]:
+    """bot/web/server.py (the demo page, as `make run` serves it) in a thread; yields its address."""
+    from bot.web.server import make_server
+
+    server = make_server("127.0.0.1", port, env=env)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def save_dated_conversations(ages_in_days: Dict[str, float], **store: Any) -> None:
+    """Conversations written by Rasa's own SQL tracker store (`store`: its arguments), each a
+    question and an answer dated `age` days ago (for the retention tests)."""
+    import asyncio
+
+    from rasa.core.tracker_store import SQLTrackerStore
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import BotUttered, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    tracker_store = SQLTrackerStore(Domain.empty(), **store)
+    now = time.time()
+
+    async def save() -> None:
+        for sender, age in ages_in_days.items():
+            tracker = DialogueStateTracker(sender, [])
+            tracker.update(UserUttered("what is a NET?", timestamp=now - age * 86400 - 60))
+            tracker.update(BotUttered("A NET is ...", timestamp=now - age * 86400))
+            await tracker_store.save(tracker)
+
+    asyncio.run(save())
+    tracker_store.engine.dispose()

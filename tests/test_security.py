@@ -11,11 +11,9 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import sqlite3
 import subprocess
-import time
 import uuid
 from pathlib import Path
 from typing import Dict, Iterator
@@ -24,7 +22,7 @@ import pytest
 import requests
 
 from bot.config import PROJECT_ROOT
-from tests.servers import BIN, Stack
+from tests.servers import BIN, Stack, save_dated_conversations
 
 SERVE = PROJECT_ROOT / "scripts" / "serve.py"
 API_TOKEN = "test-api-token-" + uuid.uuid4().hex
@@ -127,32 +125,29 @@ def test_action_server_needs_the_shared_token(action_server):
     assert response.json()["responses"][0]["text"].startswith("A neuroendocrine tumour (NET) is")
 
 
+
+def test_action_server_bounds_request_bodies(action_server):
+    """NETBOT_MAX_REQUEST_BYTES (default 1 MB) holds for the action server too: a larger call,
+    even with the token, is refused before it is read whole, and no action runs.
+
+    (rasa_sdk's catch-all error handler turns Sanic's 413 into a 500 with the error text; the
+    bound itself is what this checks.)"""
+    url = f"http://127.0.0.1:{action_server.actions_port}/webhook"
+    headers = {"X-Netbot-Action-Token": ACTIONS_TOKEN}
+    within = requests.post(url, json=action_call("what is a NET? " + "x" * 900_000), headers=headers, timeout=120)
+    assert within.status_code == 200 and within.json()["responses"], within.text[:300]
+    try:
+        over = requests.post(url, json=action_call("x" * 1_500_000), headers=headers, timeout=120)
+    except requests.ConnectionError:
+        return  # the server closed the connection before the body was sent: refused
+    assert "responses" not in over.text and "exceeds the size limit" in over.text, over.text[:300]
+
 # ---------------------------------------------------------------- retention -----------------
-
-
-def _save_conversations(db: Path, ages_in_days: Dict[str, float]) -> None:
-    """Conversations written by Rasa's own SQL tracker store, their events dated `age` days ago."""
-    from rasa.core.tracker_store import SQLTrackerStore
-    from rasa.shared.core.domain import Domain
-    from rasa.shared.core.events import BotUttered, UserUttered
-    from rasa.shared.core.trackers import DialogueStateTracker
-
-    store = SQLTrackerStore(Domain.empty(), dialect="sqlite", db=str(db))
-    now = time.time()
-
-    async def save() -> None:
-        for sender, age in ages_in_days.items():
-            tracker = DialogueStateTracker(sender, [])
-            tracker.update(UserUttered("what is a NET?", timestamp=now - age * 86400 - 60))
-            tracker.update(BotUttered("A NET is ...", timestamp=now - age * 86400))
-            await store.save(tracker)
-
-    asyncio.run(save())
 
 
 def test_retention_deletes_conversations_older_than_n_days_from_sqlite(tmp_path):
     db = tmp_path / "conversations.db"
-    _save_conversations(db, {"old-a": 45, "old-b": 30.5, "recent": 29.5, "today": 0})
+    save_dated_conversations({"old-a": 45, "old-b": 30.5, "recent": 29.5, "today": 0}, dialect="sqlite", db=str(db))
     endpoints = tmp_path / "endpoints.yml"
     endpoints.write_text(f"tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: {db}\n")
     script = [str(BIN / "python"), str(PROJECT_ROOT / "scripts" / "retention.py")]

@@ -7,15 +7,13 @@ These tests start servers, so they run from `make browser` (part of `make test`)
 from __future__ import annotations
 
 import os
-import threading
 from pathlib import Path
 from typing import Iterator
 
 import pytest
 
-from bot.web.server import make_server
 from tests.channels.stacks import render_credentials, stack_tests_requested
-from tests.servers import MODEL, PROJECT_ROOT, Stack, free_port
+from tests.servers import PROJECT_ROOT, Stack, free_port, page_server, require_model, started
 
 HERE = Path(__file__).resolve().parent
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -51,30 +49,18 @@ def page_origin(page_port: int) -> str:
 @pytest.fixture(scope="session")
 def widget_stack(tmp_path_factory, page_origin: str) -> Iterator[Stack]:
     """Action server + Rasa (rest + socketio only); the page's origin is on the allow-list."""
-    if not MODEL.exists():
-        pytest.fail(f"{MODEL} is missing: run `make train` first (make browser does)")
+    require_model("browser")
     workdir = tmp_path_factory.mktemp("widget")
     credentials = render_credentials(workdir / "credentials.yml", {})
-    running = Stack(workdir, env={"NETBOT_CORS_ORIGINS": page_origin})
-    try:
-        running.start_actions()
-        running.start_rasa(credentials=credentials)
+    with started(Stack(workdir, env={"NETBOT_CORS_ORIGINS": page_origin}), credentials=credentials) as running:
         yield running
-    finally:
-        running.stop_all()
 
 
 @pytest.fixture(scope="session")
-def page_url(widget_stack: Stack, page_port: int, page_origin: str) -> Iterator[str]:
+def page_url(widget_stack: Stack, page_port: int) -> Iterator[str]:
     """bot/web served as `make run` serves it, pointed at the stack's Rasa port."""
-    server = make_server("127.0.0.1", page_port, env={"RASA_PORT": str(widget_stack.rasa_port)})
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"{page_origin}/"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with page_server(page_port, env={"RASA_PORT": str(widget_stack.rasa_port)}) as address:
+        yield f"{address}/"
 
 
 @pytest.fixture(scope="session")

@@ -2,27 +2,18 @@
 
 from __future__ import annotations
 
-import threading
 from typing import Iterator
 
 import pytest
 import requests
 
-from bot.web.server import make_server
-from tests.servers import free_port
+from tests.servers import free_port, page_server
 
 
 @pytest.fixture(scope="module")
 def site() -> Iterator[str]:
-    port = free_port()
-    server = make_server("127.0.0.1", port, env={"RASA_PORT": "5999"})
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with page_server(free_port(), env={"RASA_PORT": "5999"}) as address:
+        yield address
 
 
 def test_page_and_assets(site):

@@ -13,7 +13,7 @@ import pytest
 
 from tests.channels.stacks import channel_env, render_credentials, stack_tests_requested
 from tests.channels.standins import StandIn
-from tests.servers import MODEL, Stack
+from tests.servers import Stack, require_model, started
 
 HERE = Path(__file__).resolve().parent
 SERVER_TESTS = {"test_webhooks.py"}
@@ -37,17 +37,11 @@ def stand_in() -> Iterator[StandIn]:
 @pytest.fixture(scope="session")
 def channel_stack(tmp_path_factory, stand_in: StandIn) -> Iterator[Stack]:
     """Action server + Rasa with rest, socketio, telegram, slack, facebook and twilio on."""
-    if not MODEL.exists():
-        pytest.fail(f"{MODEL} is missing: run `make train` first (make channels does)")
+    require_model("channels")
     workdir = tmp_path_factory.mktemp("channels")
     credentials = render_credentials(workdir / "credentials.yml", channel_env(stand_in.url))
-    running = Stack(workdir)
-    try:
-        running.start_actions()
-        running.start_rasa(credentials=credentials)
+    with started(Stack(workdir), credentials=credentials) as running:
         yield running
-    finally:
-        running.stop_all()
 
 
 @pytest.fixture(scope="session")
@@ -56,9 +50,5 @@ def bare_stack(tmp_path_factory, channel_stack: Stack) -> Iterator[Stack]:
     workdir = tmp_path_factory.mktemp("bare")
     # Telegram's token alone is not enough: the channel stays off, the server starts.
     credentials = render_credentials(workdir / "credentials.yml", {"TELEGRAM_ACCESS_TOKEN": "123:abc"})
-    running = Stack(workdir, actions_port=channel_stack.actions_port)
-    try:
-        running.start_rasa(credentials=credentials)
+    with started(Stack(workdir, actions_port=channel_stack.actions_port), actions=False, credentials=credentials) as running:
         yield running
-    finally:
-        running.stop_all()

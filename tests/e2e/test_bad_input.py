@@ -23,7 +23,7 @@ import requests
 from bot.config import PROJECT_ROOT
 from bot.knowledge import get_knowledge_base
 from bot.referral import referral_text
-from tests.servers import MODEL, Stack
+from tests.servers import Stack, require_model, started
 from tests.socket_client import SocketUser
 
 KB = get_knowledge_base()
@@ -53,15 +53,9 @@ def nested(depth: int) -> str:
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory) -> Iterator[Stack]:
-    if not MODEL.exists():
-        pytest.fail(f"{MODEL} is missing: run `make train` first (make e2e does)")
-    running = Stack(tmp_path_factory.mktemp("bad-input"), launcher=True)
-    try:
-        running.start_actions()
-        running.start_rasa()
+    require_model("e2e")
+    with started(Stack(tmp_path_factory.mktemp("bad-input"), launcher=True)) as running:
         yield running
-    finally:
-        running.stop_all()
 
 
 # ---------------------------------------------------------------- REST ----------------------

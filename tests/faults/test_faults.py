@@ -10,6 +10,7 @@ hold no message text and no sender id.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
@@ -21,9 +22,10 @@ from typing import Iterator, List, Optional
 import pytest
 
 from bot.answers import closing
+from bot.channels import web_messages
 from bot.dialogue import error_reply
 from bot.knowledge import get_knowledge_base
-from tests.servers import MODEL, Stack
+from tests.servers import Stack, require_model, started
 from tests.socket_client import SocketUser
 
 KB = get_knowledge_base()
@@ -59,6 +61,11 @@ def assert_apology(text: str) -> None:
     assert "not a doctor" in text
 
 
+def assert_web_apology(text: str) -> None:
+    """The same apology, disclaimer and referral, as the widget shows it (addresses linked)."""
+    assert text == web_messages(APOLOGY, [])[0].text
+
+
 def assert_answer(text: str, start: str) -> None:
     assert text.startswith(start), text[:300]
     assert "not a doctor" in text
@@ -72,16 +79,10 @@ def stored_user_texts(stack: Stack, who: str) -> List[str]:
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory) -> Iterator[Stack]:
-    if not MODEL.exists():
-        pytest.fail(f"{MODEL} is missing: run `make train` first (make test-faults does)")
-    running = Stack(
-        tmp_path_factory.mktemp("faults"), launcher=True, env={"NETBOT_ACTION_TIMEOUT": str(ACTION_TIMEOUT)}
-    )
-    try:
-        running.start_rasa()  # no action server yet
+    require_model("test-faults")
+    servers = Stack(tmp_path_factory.mktemp("faults"), launcher=True, env={"NETBOT_ACTION_TIMEOUT": str(ACTION_TIMEOUT)})
+    with started(servers, actions=False) as running:  # no action server yet
         yield running
-    finally:
-        running.stop_all()
 
 
 def running(stack: Stack, kind: str) -> Optional[subprocess.Popen]:
@@ -94,11 +95,28 @@ def actions_process(stack: Stack) -> Optional[subprocess.Popen]:
     return running(stack, "actions")
 
 
+async def _socket_say(url: str, session: str, text: str) -> str:
+    user = SocketUser(url)
+    await user.connect(session)
+    try:
+        await user.client.emit("user_uttered", {"message": text, "session_id": session})
+        return await user.reply()
+    finally:
+        await user.close()
+
+
+def socket_reply(stack: Stack, session: str, text: str) -> str:
+    """What the website widget shows for `text` (socket.io, as the widget talks)."""
+    return asyncio.run(_socket_say(stack.url, session, text))
+
+
 def test_action_server_down_gives_the_apology_then_the_bot_recovers_by_itself(stack):
     who = sender()
     assert actions_process(stack) is None
     assert_apology(reply(stack, who, WHAT_IS_NET))
     assert_apology(reply(stack, who, f"what causes NETs? {MARKER}"))
+    # The website widget too: the apology as its one bubble, not silence.
+    assert_web_apology(socket_reply(stack, f"faultsock{MARKER}{uuid.uuid4().hex[:8]}", WHAT_IS_NET))
 
     stack.start_actions()
     assert_answer(reply(stack, who, WHAT_IS_NET), "A neuroendocrine tumour (NET) is")
@@ -129,8 +147,9 @@ def test_hung_action_server_gives_the_apology_after_the_timeout_then_recovers(st
     os.kill(process.pid, signal.SIGSTOP)
     try:
         assert_apology(reply(stack, who, ITS_SYMPTOMS))
-        # Other conversations are not blocked behind the hung one either.
+        # Other conversations are not blocked behind the hung one either, nor the widget's.
         assert_apology(reply(stack, sender(), f"hello {MARKER}"))
+        assert_web_apology(socket_reply(stack, f"faultsock{MARKER}{uuid.uuid4().hex[:8]}", CARCINOID))
     finally:
         os.kill(process.pid, signal.SIGCONT)
     # Back: the conversation carries on, with its subject, and no turn is missing.
@@ -161,22 +180,9 @@ def test_rasa_restart_on_sqlite_loses_no_turn(stack):
     assert stored_user_texts(stack, who) == asked
 
 
-
-async def _socket_say(url: str, session: str, text: str) -> str:
-    user = SocketUser(url)
-    await user.connect(session)
-    try:
-        await user.client.emit("user_uttered", {"message": text, "session_id": session})
-        return await user.reply()
-    finally:
-        await user.close()
-
-
 def test_logs_carry_no_message_text_and_no_sender_id(stack):
     """At the default level (INFO), through everything above: answers, the action server down,
     killed and hung, a Rasa crash; plus payloads Rasa warns about and a socket.io message."""
-    import asyncio
-
     if actions_process(stack) is None:
         stack.start_actions()
     who = sender()
@@ -188,7 +194,7 @@ def test_logs_carry_no_message_text_and_no_sender_id(stack):
     ]
     for text in odd:
         reply(stack, who, text)
-    socket_text = asyncio.run(_socket_say(stack.url, f"privacysock{MARKER}", f"socket zebra{MARKER} question"))
+    socket_text = socket_reply(stack, f"privacysock{MARKER}", f"socket zebra{MARKER} question")
     assert "not a doctor" in socket_text
 
     assert stored_user_texts(stack, who) == odd  # they did reach Rasa

@@ -1,16 +1,20 @@
 """Scale-out profile, for real: PostgreSQL tracker store + Redis lock store, two Rasa replicas
-(SANIC_WORKERS=2 each, endpoints.scale.yml through scripts/serve.py) and one action server.
+(SANIC_WORKERS=2 each, endpoints.scale.yml through scripts/serve.py) and one action server that
+answers only requests carrying the shared NETBOT_ACTIONS_TOKEN.
 
 Messages of the same conversations go to both replicas concurrently; the events PostgreSQL holds
 afterwards must show every message exactly once, in order, each turn whole (user message, then
 action_answer and its one reply, before the next user message), and the replies the clients got
 must be those stored replies. Then replica A is stopped in the middle of the load and the same
 conversations carry on on replica B, context (subject, region) included.
+Then scripts/retention.py (make purge-old) deletes the old conversations from PostgreSQL, and only
+those, while replica B runs.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import threading
 import time
@@ -22,9 +26,10 @@ from typing import Dict, Iterator, List, Optional, Tuple
 import pytest
 import requests
 
+from bot.config import PROJECT_ROOT
 from bot.knowledge import get_knowledge_base
 from tests.scale.services import Postgres, Redis, install
-from tests.servers import MODEL, Stack
+from tests.servers import BIN, Stack, require_model, save_dated_conversations
 
 KB = get_knowledge_base()
 APOLOGY = KB.messages["error"][:60]
@@ -42,6 +47,7 @@ SCRIPT = [
     "thank you",
 ]
 CONTEXT_CHECKS = {2: "The main symptoms of carcinoid syndrome", 4: "In Canada, the Canadian Cancer Society"}
+ACTIONS_TOKEN = "scale-actions-token-" + uuid.uuid4().hex
 
 
 @dataclass
@@ -57,20 +63,21 @@ class Cluster:
 
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory) -> Iterator[Cluster]:
-    if not MODEL.exists():
-        pytest.fail(f"{MODEL} is missing: run `make train` first (make test-scale does)")
+    require_model("test-scale")
     install()
     postgres, redis = Postgres(), Redis()
     stacks: List[Stack] = []
     try:
         postgres.start()
         redis.start()
-        actions = Stack(tmp_path_factory.mktemp("actions"), launcher=True)
+        # The action service needs the shared token, as deployed (deploy/kubernetes).
+        token = {"NETBOT_ACTIONS_TOKEN": ACTIONS_TOKEN}
+        actions = Stack(tmp_path_factory.mktemp("actions"), launcher=True, env=token)
         stacks.append(actions)
         actions.start_actions()
         env = {
             # The real profile file, chosen the documented way.
-            "NETBOT_ENDPOINTS": "", "NETBOT_PROFILE": "scale",
+            "NETBOT_ENDPOINTS": "", "NETBOT_PROFILE": "scale", **token,
             "NETBOT_ACTIONS_URL": f"http://127.0.0.1:{actions.actions_port}/webhook",
             "SANIC_WORKERS": "2",
             **postgres.env(), **redis.env(),
@@ -134,6 +141,14 @@ def turns(events: List[dict]) -> List[Tuple[str, List[str]]]:
     for text, bot in result:
         assert len(bot) == 1, f"{text!r} got {len(bot)} stored replies"
     return result
+
+
+def test_replicas_reach_the_action_service_with_the_shared_token_only(cluster):
+    url = f"http://127.0.0.1:{cluster.actions.actions_port}/webhook"
+    assert requests.post(url, json={"next_action": "action_answer"}, timeout=30).status_code == 401
+    # The replicas send it (Rasa fills ${NETBOT_ACTIONS_TOKEN} in): real answers, not the apology.
+    for replica in (cluster.a, cluster.b):
+        assert post(replica, f"scale-token-{uuid.uuid4().hex[:8]}", SCRIPT[1]).startswith("Carcinoid syndrome is")
 
 
 def test_each_replica_runs_two_sanic_workers(cluster):
@@ -246,6 +261,39 @@ def test_conversations_continue_on_replica_b_when_replica_a_stops_mid_load(clust
     assert moved, served_by
     print(f"\nfailover: A stopped after {stopped_after}/{total} messages; {refused[0]} refused connections "
           f"retried on B; {len(moved)}/{len(senders)} conversations moved from A to B mid-way")
+
+
+def test_retention_deletes_old_conversations_from_postgresql(cluster):
+    """scripts/retention.py (make purge-old) with the scale profile's settings, next to the running
+    replica: old conversations go, recent ones and those of the tests above stay."""
+    postgres = cluster.postgres
+    save_dated_conversations(
+        {"retention-old-a": 45, "retention-old-b": 30.5, "retention-recent": 29.5},
+        dialect="postgresql", host="127.0.0.1", port=postgres.port, db=postgres.database,
+        username=postgres.user, password=postgres.password,
+    )
+    with postgres.connect() as connection, connection.cursor() as cursor:
+        cursor.execute("SELECT DISTINCT sender_id FROM events")
+        before = {row[0] for row in cursor.fetchall()}
+    assert {"retention-old-a", "retention-old-b", "retention-recent"} <= before
+    assert len(before) > 3  # the conversations of the tests above
+
+    command = [str(BIN / "python"), str(PROJECT_ROOT / "scripts" / "retention.py")]
+    env = {**os.environ, **cluster.b.env, "NETBOT_RETENTION_DAYS": "30"}  # NETBOT_PROFILE=scale
+    dry = subprocess.run([*command, "--dry-run"], env=env, capture_output=True, text=True, timeout=300)
+    assert dry.returncode == 0, dry.stderr
+    assert "would delete 2 conversations (4 events)" in dry.stdout and "postgresql" in dry.stdout, dry.stdout
+    run = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    assert "deleted 2 conversations (4 events)" in run.stdout, run.stdout
+
+    with postgres.connect() as connection, connection.cursor() as cursor:
+        cursor.execute("SELECT DISTINCT sender_id FROM events")
+        after = {row[0] for row in cursor.fetchall()}
+    assert after == before - {"retention-old-a", "retention-old-b"}
+    # The replica still serving reads and writes the same database as before.
+    who = f"scale-after-retention-{uuid.uuid4().hex[:8]}"
+    assert post(cluster.b, who, SCRIPT[1]).startswith("Carcinoid syndrome is")
 
 
 def _hold_lock_many_times(redis_port: int, conversation: str, rounds: int, queue) -> None:  # type: ignore[no-untyped-def]
