@@ -19,6 +19,9 @@ Everything is chosen from environment variables (README, "Operations"):
                        after that the user gets the safe apology instead of waiting
   NETBOT_MAX_REQUEST_BYTES largest HTTP request body either server reads (default 1 MB)
   NETBOT_CORS_ORIGINS  extra browser origins (connectors.cors; never "*" by default)
+  NETBOT_SPEEDUPS      which per-turn speed-ups to install in Rasa (default all: "validator" =
+                       action responses checked by a validator built once, "sqlite" =
+                       deploy/sqlite_tracker_store.py); "none" runs Rasa's stock code paths
   SANIC_WORKERS        Rasa worker processes; Rasa only uses >1 with the Redis lock store
   LOG_LEVEL            INFO by default; INFO never carries message text or sender ids
 
@@ -159,6 +162,57 @@ def keep_user_text_out_of_warnings() -> None:
     warnings.showwarning = redacted
 
 
+def validate_action_results_once_compiled() -> None:
+    """Rasa checks every action-server response with `jsonschema.validate(result, schema)`,
+    which first re-checks the (constant) schema against the JSON Schema meta-schema and builds a
+    new validator (jsonschema 4.17, pinned). Here the schema is checked and the validator built
+    once; `validate` would then run exactly `best_match(validator.iter_errors(result))`, so a
+    valid response passes as before, and an invalid one is handed to Rasa's own method, which
+    raises the same ValidationError with Rasa's message (tests/test_serve.py)."""
+    from jsonschema.exceptions import best_match
+    from jsonschema.validators import validator_for
+    from rasa.core.actions.action import RemoteAction
+
+    schema = RemoteAction.action_response_format_spec()
+    validator_class = validator_for(schema)
+    validator_class.check_schema(schema)
+    validator = validator_class(schema)
+    rasa_validate = RemoteAction._validate_action_result
+
+    def _validate_action_result(self: Any, result: Dict[str, Any]) -> bool:
+        if best_match(validator.iter_errors(result)) is None:
+            return True
+        return rasa_validate(self, result)
+
+    RemoteAction._validate_action_result = _validate_action_result  # type: ignore[method-assign]
+
+
+SPEEDUPS = ("validator", "sqlite")
+
+
+def speedups(env: Mapping[str, str]) -> List[str]:
+    """NETBOT_SPEEDUPS: which of SPEEDUPS to install (default all; "none"; or a comma list)."""
+    value = env.get("NETBOT_SPEEDUPS", "all").strip().lower()
+    if value in ("", "all"):
+        return list(SPEEDUPS)
+    chosen = [name.strip() for name in value.split(",") if name.strip() and name.strip() != "none"]
+    unknown = sorted(set(chosen) - set(SPEEDUPS))
+    if unknown:
+        raise ConfigError(f"NETBOT_SPEEDUPS: unknown {', '.join(unknown)} (known: {', '.join(SPEEDUPS)}, all, none)")
+    return chosen
+
+
+def install_speedups(env: Mapping[str, str]) -> None:
+    """Same behaviour as stock Rasa, less work per turn (each measured: results/bench.md)."""
+    chosen = speedups(env)
+    if "validator" in chosen:
+        validate_action_results_once_compiled()
+    if "sqlite" in chosen:
+        from deploy import sqlite_tracker_store
+
+        sqlite_tracker_store.install()
+
+
 def _common_environment(env: MutableMapping[str, str]) -> None:
     # Sanic reads SANIC_* variables into its config: bound every request body.
     env.setdefault("SANIC_REQUEST_MAX_SIZE", env.get("NETBOT_MAX_REQUEST_BYTES") or str(1_000_000))
@@ -181,6 +235,7 @@ def run_rasa(print_only: bool) -> int:
     import rasa.core.actions.action as rasa_action
 
     keep_user_text_out_of_warnings()
+    install_speedups(os.environ)
     rasa_action.DEFAULT_REQUEST_TIMEOUT = int(float(os.environ.get("NETBOT_ACTION_TIMEOUT") or 10))  # type: ignore[attr-defined]
     os.chdir(ROOT)
     sys.argv = ["rasa", *args]
