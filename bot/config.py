@@ -42,6 +42,9 @@ class Settings:
     max_message_chars: int = field(default_factory=lambda: _int("NETBOT_MAX_MESSAGE_CHARS", 2000))
     # Below this NLU confidence an intent is not trusted on its own.
     min_intent_confidence: float = field(default_factory=lambda: _float("NETBOT_MIN_INTENT_CONFIDENCE", 0.5))
+    # When no single question kind is trusted, the summed confidence of the kinds that lead to
+    # the same entry must reach this (bot.dialogue._likeliest_kind; measured in results/eval.md).
+    min_entry_confidence: float = field(default_factory=lambda: _float("NETBOT_MIN_ENTRY_CONFIDENCE", 0.4))
     # Retrieval answers directly only at or above this score (calibrated for >= 95% precision by
     # scripts/calibrate_retrieval.py: see results/calibration.md).
     retrieval_direct_threshold: float = field(default_factory=lambda: _float("NETBOT_RETRIEVAL_DIRECT", 0.50))

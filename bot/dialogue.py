@@ -37,6 +37,8 @@ BARE_TOPIC_WORDS = 4
 # A short follow-up that points back at the subject in context ("what are its symptoms?").
 FOLLOW_UP_WORDS = 7
 FOLLOW_UP_MIN_CONFIDENCE = 0.2
+# What a guess of "diagnose me" or "emergency" asks once safety has found it is neither.
+GENERAL_READING = {"ask_diagnose_me": "ask_symptoms", "report_emergency": "ask_definition"}
 _POINTER = re.compile(r"\b(it|its|it's|they|them|their|this|that|these|those)\b", re.IGNORECASE)
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
@@ -163,12 +165,14 @@ def _decide(
     question = intent if intent in QUESTION_KINDS and confidence >= config_min(kb) else None
     routing = [m.value for m in subjects if m.label not in ("uncovered", "region", "other_condition")]
     topics = [m for m in subjects if m.label in TOPIC_LABELS]
+    context = turn.context_subject if turn.context_subject in kb.subjects else None
     if question is None and len(topics) == 1 and len(text.split()) <= BARE_TOPIC_WORDS:
         # "carcinoid syndrome?" or "insulinoma": a bare topic asks what it is.
         question = "ask_definition"
     if question is None:
         question = _follow_up_kind(turn, text, routing)
-    context = turn.context_subject if turn.context_subject in kb.subjects else None
+    if question is None:
+        question = _likeliest_kind(kb, turn, routing, context)
     resolution = kb.resolve(question, routing, context) if question else None
     uncovered = [m for m in subjects if m.label == "uncovered"]
     if uncovered:
@@ -200,6 +204,33 @@ def _follow_up_kind(turn: Turn, text: str, routing: Sequence[str]) -> Optional[s
             return str(name)
         return None
     return None
+
+
+def _likeliest_kind(kb: KnowledgeBase, turn: Turn, routing: Sequence[str], context: Optional[str]) -> Optional[str]:
+    """When no single question kind is sure enough, the entry most likely meant.
+
+    Several question kinds about the named subject often lead to the same entry ("is tryptophan
+    bad?", "what is tryptophan?" and "foods with tryptophan" all reach the self-care entry).
+    Each entry gets the summed NLU confidence of the kinds that lead to it; the entry with the
+    most answers when that sum reaches the confidence the bot trusts on its own. Returns the
+    most confident kind leading to it, or None (then the honest fallback)."""
+    mass: Dict[str, float] = {}
+    first_kind: Dict[str, str] = {}
+    for guess, confidence in turn.ranking:
+        # Safety has already ruled out a diagnosis request and an emergency happening now, so
+        # what is left of those guesses is a general question about symptoms or the condition.
+        name = GENERAL_READING.get(str(guess), str(guess))
+        if name not in QUESTION_KINDS:
+            continue
+        found = kb.resolve(name, routing, context)
+        if found is None:
+            continue
+        mass[found.key] = mass.get(found.key, 0.0) + float(confidence)
+        first_kind.setdefault(found.key, str(name))
+    if not mass:
+        return None
+    best = max(mass, key=lambda key: mass[key])
+    return first_kind[best] if mass[best] >= settings().min_entry_confidence else None
 
 
 def config_min(kb: KnowledgeBase) -> float:
