@@ -177,3 +177,34 @@ def test_a_short_follow_up_the_model_is_unsure_about_uses_its_best_guess_and_the
 )
 def test_unsure_messages_without_a_clear_follow_up_are_not_guessed(kb, turn):
     assert respond(turn, kb).kind in ("fallback", "retrieval")
+
+
+def test_unsure_kinds_that_lead_to_the_same_entry_add_up(kb):
+    # No single kind reaches the trusted confidence, but every likely reading of a question
+    # about tryptophan is answered by the same entry.
+    ranking = [("nlu_fallback", 0.4), ("ask_definition", 0.3), ("ask_self_care", 0.25), ("ask_causes", 0.2)]
+    reply = respond(Turn("tryptophan and why it matters", "nlu_fallback", 0.4, ranking=ranking), kb)
+    assert reply.kind == "answer"
+    assert reply.entry == "carcinoid_self_care"
+
+
+def test_unsure_kinds_that_lead_to_different_entries_are_not_guessed(kb):
+    ranking = [("nlu_fallback", 0.4), ("ask_symptoms", 0.3), ("ask_causes", 0.3), ("ask_treatment", 0.25)]
+    reply = respond(Turn("pancreatic NETs and what about them", "nlu_fallback", 0.4, ranking=ranking), kb)
+    assert reply.kind in ("fallback", "retrieval")
+
+
+def test_a_general_question_the_model_read_as_diagnose_me_is_answered_as_a_symptoms_question(kb):
+    # Nobody's symptoms are described, so safety does not treat it as a diagnosis request.
+    text = "is facial redness a sign of a neuroendocrine tumour"
+    ranking = [("ask_diagnose_me", 0.57), ("ask_symptoms", 0.27)]
+    reply = respond(Turn(text, "ask_diagnose_me", 0.57, ranking=ranking), kb)
+    assert reply.kind == "answer"
+    assert reply.entry == "common_symptoms"
+
+
+def test_a_question_about_a_crisis_that_is_not_happening_now_gets_the_crisis_entry(kb):
+    ranking = [("report_emergency", 0.66), ("ask_complications", 0.12)]
+    reply = respond(Turn("is a carcinoid storm dangerous", "report_emergency", 0.66, ranking=ranking), kb)
+    assert reply.kind == "answer"
+    assert reply.entry == "carcinoid_crisis"
