@@ -34,6 +34,10 @@ SMALL_TALK = {
 TOPIC_LABELS = ("net_type", "condition", "hormone", "concept")
 # A message this short that names one topic and nothing else asks what the topic is.
 BARE_TOPIC_WORDS = 4
+_ASKING_WORDS = frozenset(
+    "what what's whats is are a an the about tell me more info information on re and so explain define definition "
+    "meaning of mean means pls please hi hello ok okay um hmm eh".split()
+)
 # A short follow-up that points back at the subject in context ("what are its symptoms?").
 FOLLOW_UP_WORDS = 7
 FOLLOW_UP_MIN_CONFIDENCE = 0.2
@@ -166,7 +170,7 @@ def _decide(
     routing = [m.value for m in subjects if m.label not in ("uncovered", "region", "other_condition")]
     topics = [m for m in subjects if m.label in TOPIC_LABELS]
     context = turn.context_subject if turn.context_subject in kb.subjects else None
-    if question is None and len(topics) == 1 and len(text.split()) <= BARE_TOPIC_WORDS:
+    if question is None and len(topics) == 1 and _is_bare_topic(text, mentions):
         # "carcinoid syndrome?" or "insulinoma": a bare topic asks what it is.
         question = "ask_definition"
     if question is None:
@@ -190,6 +194,17 @@ def _decide(
         )
         slots["region_asked"] = "true"
     return reply
+
+
+def _is_bare_topic(text: str, mentions: Sequence[Mention]) -> bool:
+    """Short, and nothing but the topic and words that ask what it is ("what about VIPomas?");
+    "are NETs fatal" asks something else about the topic."""
+    if len(text.split()) > BARE_TOPIC_WORDS:
+        return False
+    rest = text
+    for m in sorted((m for m in mentions if m.start >= 0), key=lambda m: -m.start):
+        rest = rest[: m.start] + " " + rest[m.end :]
+    return all(word in _ASKING_WORDS for word in re.findall(r"[\w']+", rest.lower()))
 
 
 def _follow_up_kind(turn: Turn, text: str, routing: Sequence[str]) -> Optional[str]:

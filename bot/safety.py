@@ -602,6 +602,11 @@ _WHO = rf"(?:i|he|she|we|they|(?:my|his|her|our|their)(?: (?!of\b)[\w'-]+){{1,3}
 _IS_IT = _rx(
     rf"\b(?:is|are)\s+(?:it|this|that|these|those|{_WHO})\s+{_LINK}(?:a |an |the )?{_CONDITION}{_CONDITION_END}"
 )
+_DIAGNOSE_ME = _rx(
+    r"\bdiagnos(?:e|is)\s+(?:me|my|him|her|them|us|this|what)\b|\bcan you diagnose\b|\bgive me a diagnosis\b"
+)
+# "why did it take 5 years to diagnose my wife's NET" tells what happened; it asks nothing of us.
+_TOOK_TO_DIAGNOSE = _rx(r"\b(?:take|takes|took|taken|taking)\b[^.?!]{0,60}?(?<!\byou )(?<!\bu )\bto diagnos(?:e|is)\b")
 _DIAGNOSIS_PATTERNS: Tuple[Pattern[str], ...] = tuple(
     p if isinstance(p, re.Pattern) else _rx(p)
     for p in (
@@ -618,7 +623,7 @@ _DIAGNOSIS_PATTERNS: Tuple[Pattern[str], ...] = tuple(
         rf"\b(?:i|i'm|im|he|she|we|(?:my|his|her) [\w'-]+)\s+(?:\w+\s+)?(?:think|thinks|reckon|reckons|fear|fears|suspect|suspects|worried|worry|worries|believe|believes|wonder|wonders|wondering|convinced|sure)\s+(?:that\s+|if\s+|whether\s+)?(?:i|he|she|we|they|it|this|my [\w'-]+|his [\w'-]+|her [\w'-]+)\s*(?:'s|'ve|'m|s|is|has|have|had|am|might|may|could|got|must)\b[^.?!]{{0,30}}?\b{_CONDITION}",
         rf"\b(?:it'?s|its|this is|that'?s)\s+(?:a |an )?{_CONDITION}[^.?!]{{0,20}}\b(?:who'?s right|right\?|isn'?t it|am i right)",
         # explicit requests
-        r"\bdiagnos(?:e|is)\s+(?:me|my|him|her|them|us|this|what)\b|\bcan you diagnose\b|\bgive me a diagnosis\b",
+        _DIAGNOSE_ME,
         r"\b(?:check|look at|assess|go through|read)\s+(?:my|his|her|our|these)\s+symptoms\b",
         rf"\bwhat (?:do|does|did) {_WHO} (?:have|got)\b|\bwhat(?:'s| is| has) {_WHO} got\b|"
         r"\bwhat(?:'s| is) (?:wrong|going on|happening|the matter) with (?:me|him|her|us|them|my)\b",
@@ -634,15 +639,21 @@ _DIAGNOSIS_PATTERNS: Tuple[Pattern[str], ...] = tuple(
         r"\bshould (?:i|we) (?:be )?(?:worried|concerned|scared|afraid)\b|\bdo (?:i|we) need to worry\b",
         rf"\bhow (?:do|would|can|could|will) (?:i|we|you) (?:know|tell|find out|be sure) (?:if|whether) {_WHO}\b",
         rf"\b(?:is|'s) it (?:possible|likely|probable) (?:that )?{_WHO}\b",
-        rf"\b(?:is|are)\s+{_WHO}\s+(?:likely|possibly|probably)\s+(?:to )?(?:have|has|be|got)\b",
+        rf"\b(?:is|are)\s+{_WHO}\s+(?:likely|possibly|probably)\s+(?:to )?(?:have|has|got|be(?!\s+(?:offered|given|treated|"
+        r"cured|ok|okay|fine|alright|all right|able|seen|referred|told|prescribed|operated|better|well)\b))\b",
         rf"\b(?:sounds?|looks?) like (?:i|he|she|{_WHO}) (?:ha(?:ve|s)|might|could)\b",
     )
 )
 # "my dad was diagnosed with a lung carcinoid, is it cancer?": asks about the diagnosed NET.
 _KNOWN_NET = _rx(
-    r"\b(?:diagnosed with|has|have|had|living with|got)\s+(?:a |an )?(?:[\w-]+\s+){0,2}?(?:nets?|carcinoid|neuroendocrine|insulinoma|gastrinoma|glucagonoma|vipoma|pnet|nec)\b"
+    r"\b(?:diagnosed with|has|have|had|living with|got)\s+(?:a |an )?(?:[\w-]+\s+){0,2}?(?:nets?|carcinoid|neuroendocrine|insulinoma|gastrinoma|glucagonoma|vipoma|pnet|nec|"
+    r"medullary thyroid (?:cancer|carcinoma)|ph?a?eochromocytoma|merkel cell (?:cancer|carcinoma))\b"
 )
-_NATURE_QUESTION = _rx(r"\b(?:is|are) (?:it|this|that|they) (?:a )?(?:cancer|cancerous|malignant|benign|serious|dangerous)\b")
+# ... and "my aunt had medullary thyroid cancer, is that a type of NET?" asks how it is classed.
+_NATURE_QUESTION = _rx(
+    r"\b(?:is|are) (?:it|this|that|they) (?:a )?(?:cancer|cancerous|malignant|benign|serious|dangerous)\b|"
+    r"\b(?:is|are|counts? as) (?:it|this|that|they) (?:a |an )?(?:type|kind|form|sort) of (?:a |an )?(?:nets?|neuroendocrine|cancer)\b"
+)
 _DEICTIC = _rx(r"\b(?:this|these|those)\b|\b(?:could|might|would|is|does|do) that\b|\bthat'?s\b")
 
 
@@ -659,6 +670,8 @@ def is_diagnosis_request(
     hits = [p for p in _DIAGNOSIS_PATTERNS if p.search(text)]
     if hits:
         if _KNOWN_NET.search(text) and _NATURE_QUESTION.search(text) and len(hits) == 1 and hits[0] is _IS_IT:
+            return False
+        if hits == [_DIAGNOSE_ME] and _TOOK_TO_DIAGNOSE.search(text):
             return False
         return True
     return intent == "ask_diagnose_me" and confidence >= 0.6 and bool(_PERSON_WORD.search(text))

@@ -39,7 +39,7 @@ from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_su
 from bot.config import PROJECT_ROOT
 from bot.knowledge import get_knowledge_base
 from bot.nlp import normalise_value
-from tests.question_bank import FRESH_BANK, AnswerMatcher, Outcome, Question, ask_all, load_bank
+from tests.question_bank import FRESH_BANK, UNSEEN_BANK, AnswerMatcher, Outcome, Question, ask_all, load_bank
 from tests.servers import BIN, CREDENTIALS, MODEL, Stack, wait_for
 
 RESULTS = PROJECT_ROOT / "results"
@@ -52,7 +52,7 @@ TARGETS = {"entry_accuracy": 0.95, "entity_f1": 0.95, "train_seconds": 180.0}
 # Smaller banks reported on their own: how the bot does on questions nobody tuned on.
 EXTRA_BANKS = [
     ("fresh", FRESH_BANK, "written after the first tuning round; seen but not tuned on in the second"),
-    ("unseen", PROJECT_ROOT / "tests" / "question_bank_unseen.yml", "written after the last tuning round, never tuned on"),
+    ("unseen", UNSEEN_BANK, "written after the last tuning round, never tuned on"),
 ]
 
 

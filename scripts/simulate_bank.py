@@ -25,7 +25,7 @@ if str(ROOT) not in sys.path:
 
 from bot.dialogue import Turn, respond  # noqa: E402
 from bot.knowledge import get_knowledge_base  # noqa: E402
-from tests.question_bank import BANK, FRESH_BANK, AnswerMatcher, Question, load_bank  # noqa: E402
+from tests.question_bank import BANK, FRESH_BANK, UNSEEN_BANK, AnswerMatcher, Question, load_bank  # noqa: E402
 
 MODEL = ROOT / "models" / "netbot.tar.gz"
 
@@ -98,7 +98,7 @@ def main() -> int:
     parser.add_argument("--model", type=Path, help="a trained model (default: models/netbot.tar.gz)")
     args = parser.parse_args()
     MODEL = args.model or MODEL
-    banks = args.bank or [BANK, FRESH_BANK]
+    banks = args.bank or [BANK, FRESH_BANK, UNSEEN_BANK]
     kb = get_knowledge_base()
     matcher = AnswerMatcher(kb)
     for path in banks:

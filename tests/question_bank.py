@@ -22,6 +22,8 @@ from bot.knowledge import KnowledgeBase
 BANK = PROJECT_ROOT / "tests" / "question_bank.yml"
 # A smaller bank written after tuning and never used for it: an unbiased estimate.
 FRESH_BANK = PROJECT_ROOT / "tests" / "question_bank_fresh.yml"
+# Written after the last tuning round by someone who had not seen the training data; never tuned on.
+UNSEEN_BANK = PROJECT_ROOT / "tests" / "question_bank_unseen.yml"
 
 
 @dataclass(frozen=True)

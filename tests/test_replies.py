@@ -208,3 +208,9 @@ def test_a_question_about_a_crisis_that_is_not_happening_now_gets_the_crisis_ent
     reply = respond(Turn("is a carcinoid storm dangerous", "report_emergency", 0.66, ranking=ranking), kb)
     assert reply.kind == "answer"
     assert reply.entry == "carcinoid_crisis"
+
+
+def test_a_short_question_about_a_topic_is_not_taken_for_a_bare_topic(kb):
+    ranking = [("ask_outlook", 0.476), ("ask_types", 0.122), ("ask_is_cancer", 0.098)]
+    reply = respond(Turn("are NETs fatal", "ask_outlook", 0.476, ranking=ranking), kb)
+    assert reply.entry == "outlook"
