@@ -4,16 +4,22 @@
   are required: with none, Rasa's own "missing credentials" error; otherwise the channel's
   `from_settings` builds it from the credentials.yml section.
 - `add_health_route`: GET / on a channel's blueprint answers {"status": "ok"}, as Rasa's do.
+- `answering_empty_messages`: a message with no text (blank, or an attachment without a caption)
+  is answered here with the bot's "I didn't receive any text" reply, as the REST channel does,
+  instead of going to Rasa: the NLU has nothing to read in it (with no tokens the pipeline's
+  classifier fails, and the user would get the apology).
 """
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Dict, Optional
+from typing import Any, Awaitable, Callable, ClassVar, Dict, Optional
 
-from rasa.core.channels.channel import InputChannel
+from rasa.core.channels.channel import InputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
+
+from bot.dialogue import Turn, respond
 
 
 class MessagingInput(InputChannel):
@@ -43,3 +49,18 @@ def add_health_route(blueprint: Blueprint) -> Blueprint:
         return response.json({"status": "ok"})
 
     return blueprint
+
+
+def answering_empty_messages(
+    on_new_message: Callable[[UserMessage], Awaitable[Any]],
+) -> Callable[[UserMessage], Awaitable[Any]]:
+    """`on_new_message` for messages with text; the others get the "empty message" reply here."""
+
+    async def handler(message: UserMessage) -> Any:
+        if (message.text or "").strip():
+            return await on_new_message(message)
+        reply = respond(Turn(text=""))
+        await message.output_channel.send_response(message.sender_id, reply.as_message())
+        return None
+
+    return handler

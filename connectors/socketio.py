@@ -36,7 +36,7 @@ from socketio import AsyncServer
 
 from bot.channels import web_messages
 from bot.dialogue import error_reply
-from connectors.channel import add_health_route
+from connectors.channel import add_health_route, answering_empty_messages
 from connectors.cors import allowed_origins
 from connectors.rest import SenderGuard, storable, throttled_reply
 
@@ -99,6 +99,7 @@ class SafeSocketIOInput(SocketIOInput):
         return SafeSocketIOOutput(self.sio, self.bot_message_evt)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        on_new_message = answering_empty_messages(on_new_message)
         origins = allowed_origins()
         sio = AsyncServer(async_mode="sanic", cors_allowed_origins=origins)
         webhook = add_health_route(EngineIOCorsBlueprint(sio, self.socketio_path, "socketio_webhook", __name__))

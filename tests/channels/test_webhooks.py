@@ -393,6 +393,19 @@ def test_twilio_numbered_reply_picks_the_option(channel_stack, stand_in: StandIn
     assert_safe_ending(sent[-1].form["Body"])
 
 
+def test_twilio_picture_without_text_is_answered_not_left_in_silence(channel_stack, stand_in: StandIn):
+    """An MMS with only a picture has an empty Body: the "no text" reply, with the disclaimer."""
+    number = phone()
+    params = {**sms(number, ""), "NumMedia": "1", "MediaContentType0": "image/jpeg",
+              "MediaUrl0": "https://api.twilio.com/2010-04-01/Accounts/AC0/Messages/MM0/Media/ME0"}
+    url = f"{channel_stack.url}/webhooks/twilio/webhook"
+    assert twilio_post(channel_stack, params, twilio_sign(url, params)).status_code == 200
+    sent = stand_in.wait_for(texts_to(number))
+    body = sent[-1].form["Body"]
+    assert body.startswith("I didn't receive any text."), body[:200]
+    assert_safe_ending(body)
+
+
 def test_twilio_signature_over_the_public_url_behind_a_proxy(channel_stack, stand_in: StandIn):
     number = phone()
     params = sms(number, "hello")
