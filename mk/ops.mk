@@ -1,5 +1,5 @@
 # Reliability, security and operations. tests/test_security.py (launch command, action server
-# token + loopback, retention on SQLite) runs with `make unit`; the bad-input suite
+# token + loopback + request bound, retention on SQLite) runs with `make unit`; the bad-input suite
 # (tests/e2e/test_bad_input.py) with `make e2e`.
 .PHONY: test-faults test-security purge-old
 

@@ -1,6 +1,7 @@
 # Scale-out profile test (tests/scale): real PostgreSQL and Redis from the Debian packages
 # (apt-get installed when missing), on loopback in throw-away folders; one action server and
-# two Rasa replicas with SANIC_WORKERS=2 each on endpoints.scale.yml (NETBOT_PROFILE=scale);
+# two Rasa replicas with SANIC_WORKERS=2 each on endpoints.scale.yml (NETBOT_PROFILE=scale), the
+# action server requiring the shared NETBOT_ACTIONS_TOKEN;
 # interleaved and simultaneous messages of the same conversations on both replicas; replica A
 # stopped mid-load. Also scripts/retention.py on PostgreSQL. Everything is stopped at the end.
 .PHONY: test-scale scale-deps
