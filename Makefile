@@ -41,7 +41,7 @@ build/credentials.yml: $(STAMP) credentials.yml scripts/credentials.py FORCE
 
 FORCE:
 
-$(MODEL): $(STAMP) $(SPACY_MODEL) config.yml domain.yml $(NLU_DATA) data/nlu/synonyms.yml
+$(MODEL): $(STAMP) $(SPACY_MODEL) config.yml domain.yml $(NLU_DATA) data/nlu/synonyms.yml $(wildcard nlu_components/*.py)
 	mkdir -p models && flock models/.train.lock $(BIN)/rasa train --fixed-model-name netbot --out models --quiet
 
 train: $(MODEL) ## Train the Rasa model (only when data or config changed)
@@ -60,8 +60,8 @@ shell: build train ## Chat in the terminal (rasa shell) with the action server r
 	$(BIN)/rasa shell --model $(MODEL) --endpoints endpoints.yml --credentials build/credentials.yml
 
 lint: $(STAMP) ## ruff + mypy
-	$(BIN)/ruff check bot actions connectors tests scripts
-	$(BIN)/mypy bot actions connectors
+	$(BIN)/ruff check bot actions connectors nlu_components tests scripts
+	$(BIN)/mypy bot actions connectors nlu_components
 
 validate: $(STAMP) $(SPACY_MODEL) ## rasa data validate --fail-on-warnings
 	$(BIN)/rasa data validate --fail-on-warnings --quiet
