@@ -379,7 +379,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     config: Dict[str, Any] = {"load_start": load(), "load_end": "-"}
     extra_env = {k[len("BENCH_OURS_"):]: v for k, v in os.environ.items() if k.startswith("BENCH_OURS_")}
     config["ours_setup"] = (
-        "scripts/serve.py (action server + Rasa, default profile: SQLite tracker store, in-memory lock store, 1 Sanic worker"
+        "scripts/serve.py (action server + Rasa, default profile: SQLite tracker store with the per-turn speed-ups "
+        "of NETBOT_SPEEDUPS (deploy/sqlite_tracker_store.py, action responses checked by a validator built once), "
+        "in-memory lock store, 1 Sanic worker"
         + (f"; extra environment {extra_env}" if extra_env else "") + ")"
     )
     stack: Optional[Stack] = None
