@@ -6,11 +6,11 @@ import logging
 from typing import Any, Dict, List, Optional
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import Restarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.answers import Reply
-from bot.dialogue import Turn, error_reply, respond
+from bot.dialogue import Turn, error_reply, respond, restart_reply
 
 logger = logging.getLogger(__name__)
 
@@ -65,3 +65,23 @@ class ActionDefaultFallback(ActionAnswer):
 
     def name(self) -> str:
         return "action_default_fallback"
+
+
+class ActionRestart(Action):
+    """/restart: Rasa's own restart says nothing without an `utter_restart` template; ours says
+    the conversation was restarted, with the disclaimer and referral like every reply."""
+
+    def name(self) -> str:
+        return "action_restart"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[Dict[str, Any]]:
+        region: Optional[str] = tracker.get_slot("region")
+        try:
+            reply = restart_reply(region)
+        except Exception:  # the user must always get a safe reply
+            logger.exception("action_restart failed")
+            reply = error_reply(region)
+        dispatcher.utter_message(**reply.as_message())  # type: ignore[arg-type]
+        return [Restarted()]

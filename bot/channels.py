@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 
 LINE = "\n"
 
@@ -132,17 +132,7 @@ def _split_long(text: str, limit: int) -> List[str]:
     for unit_pattern in (_SENTENCE_END, re.compile(r"\s+")):
         units = [u for u in unit_pattern.split(text) if u]
         if all(len(u) <= limit for u in units):
-            current = ""
-            for unit in units:
-                candidate = f"{current} {unit}" if current else unit
-                if len(candidate) <= limit:
-                    current = candidate
-                else:
-                    pieces.append(current)
-                    current = unit
-            if current:
-                pieces.append(current)
-            return pieces
+            return _greedy_join(units, limit, " ")
     # A single "word" longer than the limit (a very long address): cut it.
     words = re.split(r"(\s+)", text)
     current = ""
@@ -164,21 +154,25 @@ def _split_long(text: str, limit: int) -> List[str]:
     return pieces
 
 
+def _greedy_join(units: Iterable[str], limit: int, separator: str) -> List[str]:
+    """Units (each at most `limit` long) joined in order into as few pieces of at most `limit`."""
+    pieces: List[str] = []
+    current = ""
+    for unit in units:
+        candidate = f"{current}{separator}{unit}" if current else unit
+        if len(candidate) <= limit:
+            current = candidate
+        else:
+            pieces.append(current)
+            current = unit
+    if current:
+        pieces.append(current)
+    return pieces
+
+
 def _pack(blocks: Sequence[str], limit: int) -> List[str]:
     """Join blocks (lines) into as few messages as fit in `limit` characters each."""
-    chunks: List[str] = []
-    current = ""
-    for block in blocks:
-        for piece in _split_long(block, limit):
-            candidate = f"{current}{LINE}{piece}" if current else piece
-            if len(candidate) <= limit:
-                current = candidate
-            else:
-                chunks.append(current)
-                current = piece
-    if current:
-        chunks.append(current)
-    return chunks
+    return _greedy_join((piece for block in blocks for piece in _split_long(block, limit)), limit, LINE)
 
 
 def numbered_options(titles: Sequence[str], intro: str = "Reply with a number for more:") -> str:

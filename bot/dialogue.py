@@ -337,3 +337,9 @@ def error_reply(region: Optional[str] = None, kb: Optional[KnowledgeBase] = None
     """What the user gets when something failed inside the bot."""
     kb = kb or get_knowledge_base()
     return answers.message_reply(kb, "error", region, "error")
+
+
+def restart_reply(region: Optional[str] = None, kb: Optional[KnowledgeBase] = None) -> Reply:
+    """What the user gets after typing /restart (the conversation is forgotten)."""
+    kb = kb or get_knowledge_base()
+    return answers.message_reply(kb, "restart", region, "restart", buttons=answers.starter_buttons(kb))

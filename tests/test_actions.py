@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from actions.answer import ActionAnswer, ActionDefaultFallback, turn_from_tracker
+from actions.answer import ActionAnswer, ActionDefaultFallback, ActionRestart, turn_from_tracker
 from bot.referral import referral_text
 from tests.conftest import make_tracker
 
@@ -90,7 +90,7 @@ def test_turn_reads_text_intent_entities_slots_and_metadata():
     assert turn.metadata == {"country": "GB"} and turn.entities[0]["value"] == "uk"
 
 
-@pytest.mark.parametrize("action", [ActionAnswer(), ActionDefaultFallback()])
+@pytest.mark.parametrize("action", [ActionAnswer(), ActionDefaultFallback(), ActionRestart()])
 def test_action_names_match_the_domain(action):
     import yaml
 
@@ -98,3 +98,14 @@ def test_action_names_match_the_domain(action):
 
     domain = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text())
     assert action.name() in domain["actions"]
+
+
+
+async def test_restart_says_so_and_ends_with_disclaimer_and_referral(kb, dispatcher):
+    tracker = make_tracker("/restart", "restart", slots={"region": "canada", "subject": "nec"})
+    events = await run(ActionRestart(), tracker, dispatcher)
+    assert events == [{"event": "restart", "timestamp": None}]
+    [message] = dispatcher.messages
+    assert message["text"].startswith("I've started a new conversation")
+    assert message["text"].endswith(referral_text(kb, "canada"))
+    assert message["buttons"]

@@ -9,7 +9,7 @@ import re
 import pytest
 
 from bot import answers
-from bot.dialogue import Turn, error_reply, respond
+from bot.dialogue import Turn, error_reply, respond, restart_reply
 from bot.knowledge import QUESTION_KINDS, Resolution
 from bot.referral import REGIONS, referral_text
 
@@ -91,6 +91,11 @@ def test_every_reply_path_ends_with_disclaimer_and_referral(kb, turn, region):
 @pytest.mark.parametrize("region", REGIONS_AND_UNKNOWN)
 def test_error_reply_ends_with_disclaimer_and_referral(kb, region):
     assert_ends_safely(kb, error_reply(region, kb), region)
+
+
+@pytest.mark.parametrize("region", REGIONS_AND_UNKNOWN)
+def test_restart_reply_ends_with_disclaimer_and_referral(kb, region):
+    assert_ends_safely(kb, restart_reply(region, kb), region)
 
 
 def test_every_follow_up_button_leads_to_its_entry(kb):
