@@ -57,23 +57,29 @@ TARGETS = "throughput >= 1.5x the peer at 50 users; single-user p50 <= 1.0x the 
 
 
 # What was measured lever by lever (bench/ab.py and bench/profile_server.py, 2026-11-22, this machine,
-# 2 CPUs shared, load average 1.3-3 from other jobs); appended to every report.
+# 2 CPUs shared with other jobs); appended to every report.
 LEVERS = """\
 ## Levers measured (ours only, one at a time)
 
-Reproduce: `flock /tmp/netbot-heavy.lock .venv/bin/python bench/ab.py --messages 120 none:NETBOT_SPEEDUPS=none
-validator:NETBOT_SPEEDUPS=validator all:NETBOT_SPEEDUPS=all` (1 user; CPU = Rasa process CPU time per message).
-Profile a turn: `bench/profile_server.py rasa OUT.prof` (SIGUSR1 start, SIGUSR2 write).
+Reproduce: `flock /tmp/netbot-heavy.lock .venv/bin/python bench/ab.py --model MODEL --messages 240
+none:NETBOT_SPEEDUPS=none validator:NETBOT_SPEEDUPS=validator all:NETBOT_SPEEDUPS=all` (1 user; "CPU" is
+the Rasa process's CPU time per message; ranges are repeated runs, A B A B). Profile a turn:
+`bench/profile_server.py rasa OUT.prof` (SIGUSR1 starts, SIGUSR2 writes). Two models were measured: the
+DIET pipeline of config.yml until commit a1dc69f, and the logistic-regression pipeline committed by
+the accuracy work during this session (a1dc69f, 894d635), which the full run above trains.
 
 | lever | before | after | kept |
 |---|---|---|---|
-| action responses checked by a jsonschema validator built once (`validator`), instead of `jsonschema.validate` re-checking the schema against the meta-schema on every response (~50 ms alone) | p50 74-89 ms, CPU 74-81 ms/msg | p50 39-53 ms, CPU 36-40 ms/msg | yes (tests/test_serve.py) |
-| SQLite tracker store (`sqlite`, deploy/sqlite_tracker_store.py): WAL + synchronous=NORMAL (the ~4 ms fsync per save), one pooled connection, the saved tracker reused when one indexed query shows the conversation unchanged (no re-read + replay, no count query) | p50 39-53 ms, CPU 36-40 ms/msg | p50 28-35 ms, CPU 25-30 ms/msg | yes (tests/test_serve.py, tests/faults) |
-| 2 Sanic workers (measured with a process-local lock store; a real cross-process lock store was not written) | 50 users: 42 msgs/s, Rasa RSS 801 MB | 50 users: 36-37 msgs/s, Rasa RSS 574+579+586 MB | no: no gain on 2 shared cores (the action server, the load generator and other jobs use the second core), 2.2x memory |
+| action responses checked by a jsonschema validator built once (`validator`) instead of `jsonschema.validate`, which re-checks the schema against the meta-schema on every response (~50 ms alone) | DIET: p50 74-89 ms, CPU 74-81 ms; LogReg: p50 49 ms, CPU 48 ms | DIET: p50 30-53 ms, CPU 29-40 ms; LogReg: p50 25-30 ms, CPU 23-27 ms | yes (tests/test_serve.py) |
+| SQLite tracker store (`sqlite`, deploy/sqlite_tracker_store.py): WAL + synchronous=NORMAL (stock: an fsync per save, ~4 ms), one pooled connection, the saved tracker reused while one indexed query shows the conversation unchanged (no re-read and replay, no count query) | the `validator` column | DIET: p50 25-35 ms, CPU 24-30 ms (5-15 ms less; more under load); LogReg: p50 26 ms, CPU 23-24 ms (1-4 ms less) | yes (tests/test_serve.py, tests/faults) |
+| 2 Sanic workers (measured with a process-local lock store, not correct across workers; a real cross-process lock store was not written) | 50 users: 42 msgs/s, Rasa RSS 801 MB | 50 users: 36-37 msgs/s, Rasa RSS 574 + 579 + 586 MB | no: no gain on 2 shared cores (the action server, the load generator and other jobs need the second), 2.2x memory |
 | one aiohttp session for all action calls instead of one per call | connection + session set-up ~1.2 ms of a ~73 ms profiled turn | - | no: too small for the risk |
 | logging | no record per turn at INFO | - | nothing to gain |
 | action server (workers, async) | 2-3 ms CPU per message | - | not a bottleneck |
-| spaCy runs twice per message (Rasa's SpacyNLP on lowercased text, then SpacyEntityExtractor), the entity ruler ~4 ms profiled each time; DIET ~15 ms profiled | - | - | not changed: config.yml / NLU pipeline belongs to the accuracy work |
+| NLU pipeline (not ours to change): spaCy runs twice per message (Rasa's SpacyNLP on lowercased text, then SpacyEntityExtractor), its entity ruler ~4 ms profiled each time | DIET model, all speed-ups: CPU 24-26 ms, Rasa RSS 800 MB, model 12.6 MB, training ~3 min | LogReg model, all speed-ups: CPU 23-24 ms, Rasa RSS 670 MB, model 1.8 MB, training 55 s | config.yml belongs to the accuracy work |
+
+Without the two speed-ups (NETBOT_SPEEDUPS=none) ours needs 48 ms of Rasa CPU per message with the LogReg
+model (peer: 44-50), so neither the p50 nor the throughput target would be met; with them, 22-24 ms.
 """
 
 
