@@ -267,9 +267,18 @@ def _warm_up() -> None:
 def create_action_app(token: Optional[str]) -> Any:
     from rasa_sdk.endpoint import create_app
     from sanic import response
+    from sanic.exceptions import SanicException
+    from sanic.helpers import STATUS_CODES
 
     # No CORS origins: browsers have no business calling the action server.
     app = create_app("actions", cors_origins=None)
+
+    @app.exception(SanicException)
+    async def keep_http_status(request: Any, exception: SanicException) -> Any:
+        # rasa_sdk's catch-all handler answers every error with a 500 carrying the error text;
+        # an HTTP error (413 body too large, 404, 405 ...) keeps its own status, without echoing anything.
+        status = int(getattr(exception, "status_code", 500) or 500)
+        return response.json({"error": STATUS_CODES.get(status, b"Error").decode()}, status=status)
 
     if token:
         expected = token.encode()
