@@ -37,27 +37,36 @@ def turn_from_tracker(tracker: Tracker) -> Turn:
     )
 
 
-def send(dispatcher: CollectingDispatcher, reply: Reply) -> List[Dict[str, Any]]:
-    dispatcher.utter_message(**reply.as_message())  # type: ignore[arg-type]
-    return [SlotSet(name, value) for name, value in reply.slots.items()]
+class SafeReplyAction(Action):
+    """An action whose user always gets a reply: if building it fails, the safe error reply."""
 
+    def reply_for(self, tracker: Tracker) -> Reply:
+        raise NotImplementedError
 
-class ActionAnswer(Action):
-    """Answer the latest message: safety checks, then the knowledge base."""
-
-    def name(self) -> str:
-        return "action_answer"
+    def events_after(self, reply: Reply) -> List[Dict[str, Any]]:
+        return [SlotSet(name, value) for name, value in reply.slots.items()]
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[Dict[str, Any]]:
         region: Optional[str] = tracker.get_slot("region")
         try:
-            reply = respond(turn_from_tracker(tracker))
+            reply = self.reply_for(tracker)
         except Exception:  # the user must always get a safe reply
-            logger.exception("action_answer failed")
+            logger.exception("%s failed", self.name())
             reply = error_reply(region)
-        return send(dispatcher, reply)
+        dispatcher.utter_message(**reply.as_message())  # type: ignore[arg-type]
+        return self.events_after(reply)
+
+
+class ActionAnswer(SafeReplyAction):
+    """Answer the latest message: safety checks, then the knowledge base."""
+
+    def name(self) -> str:
+        return "action_answer"
+
+    def reply_for(self, tracker: Tracker) -> Reply:
+        return respond(turn_from_tracker(tracker))
 
 
 class ActionDefaultFallback(ActionAnswer):
@@ -67,21 +76,15 @@ class ActionDefaultFallback(ActionAnswer):
         return "action_default_fallback"
 
 
-class ActionRestart(Action):
+class ActionRestart(SafeReplyAction):
     """/restart: Rasa's own restart says nothing without an `utter_restart` template; ours says
     the conversation was restarted, with the disclaimer and referral like every reply."""
 
     def name(self) -> str:
         return "action_restart"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
-    ) -> List[Dict[str, Any]]:
-        region: Optional[str] = tracker.get_slot("region")
-        try:
-            reply = restart_reply(region)
-        except Exception:  # the user must always get a safe reply
-            logger.exception("action_restart failed")
-            reply = error_reply(region)
-        dispatcher.utter_message(**reply.as_message())  # type: ignore[arg-type]
+    def reply_for(self, tracker: Tracker) -> Reply:
+        return restart_reply(tracker.get_slot("region"))
+
+    def events_after(self, reply: Reply) -> List[Dict[str, Any]]:
         return [Restarted()]
