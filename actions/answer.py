@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from abc import ABC, abstractmethod
 from typing import Any, Dict, List, Optional
 
 from rasa_sdk import Action, Tracker
@@ -37,11 +38,13 @@ def turn_from_tracker(tracker: Tracker) -> Turn:
     )
 
 
-class SafeReplyAction(Action):
-    """An action whose user always gets a reply: if building it fails, the safe error reply."""
+class SafeReplyAction(Action, ABC):
+    """An action whose user always gets a reply: if building it fails, the safe error reply.
+    (Abstract, so rasa_sdk does not register it as an action of its own.)"""
 
+    @abstractmethod
     def reply_for(self, tracker: Tracker) -> Reply:
-        raise NotImplementedError
+        """The reply to send."""
 
     def events_after(self, reply: Reply) -> List[Dict[str, Any]]:
         return [SlotSet(name, value) for name, value in reply.slots.items()]
