@@ -227,8 +227,8 @@ def _likeliest_kind(kb: KnowledgeBase, turn: Turn, routing: Sequence[str], conte
     Several question kinds about the named subject often lead to the same entry ("is tryptophan
     bad?", "what is tryptophan?" and "foods with tryptophan" all reach the self-care entry).
     Each entry gets the summed NLU confidence of the kinds that lead to it; the entry with the
-    most answers when that sum reaches the confidence the bot trusts on its own. Returns the
-    most confident kind leading to it, or None (then the honest fallback)."""
+    most answers when that sum reaches `min_entry_confidence` (bot/config.py). Returns the most
+    confident kind leading to it, or None (then the honest fallback)."""
     mass: Dict[str, float] = {}
     first_kind: Dict[str, str] = {}
     for guess, confidence in turn.ranking:
