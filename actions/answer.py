@@ -19,22 +19,13 @@ logger = logging.getLogger(__name__)
 def turn_from_tracker(tracker: Tracker) -> Turn:
     """What `bot/` needs from the tracker: text, intent, entities, slots and channel metadata."""
     message: Dict[str, Any] = tracker.latest_message or {}
-    intent = message.get("intent") or {}
     metadata = message.get("metadata") or tracker.get_slot("session_started_metadata") or {}
-    return Turn(
-        text=message.get("text") or "",
-        intent=intent.get("name"),
-        confidence=float(intent.get("confidence") or 0.0),
-        entities=message.get("entities") or [],
+    return Turn.from_parse(
+        message,
         context_subject=tracker.get_slot("subject"),
         region=tracker.get_slot("region"),
         region_asked=bool(tracker.get_slot("region_asked")),
         metadata=metadata if isinstance(metadata, dict) else {},
-        ranking=[
-            (str(item.get("name")), float(item.get("confidence") or 0.0))
-            for item in message.get("intent_ranking") or []
-            if isinstance(item, dict)
-        ],
     )
 
 

@@ -63,6 +63,24 @@ class Turn:
     # The NLU's ranked guesses [(intent, confidence)], best first (before any fallback).
     ranking: Sequence[tuple] = ()
 
+    @classmethod
+    def from_parse(cls, message: Mapping[str, Any], **state: Any) -> Turn:
+        """A turn from Rasa's parse of a message (text, intent, entities, intent_ranking) and
+        what the conversation already knows (`state`: context_subject, region, metadata ...)."""
+        intent = message.get("intent") or {}
+        return cls(
+            text=message.get("text") or "",
+            intent=intent.get("name"),
+            confidence=float(intent.get("confidence") or 0.0),
+            entities=message.get("entities") or [],
+            ranking=[
+                (str(item.get("name")), float(item.get("confidence") or 0.0))
+                for item in message.get("intent_ranking") or []
+                if isinstance(item, Mapping)
+            ],
+            **state,
+        )
+
 
 def clean_text(raw: Any, limit: int) -> tuple[str, bool]:
     """Printable, normalised text of at most `limit` characters; and whether it was cut."""

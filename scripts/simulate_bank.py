@@ -17,7 +17,7 @@ import json
 import sys
 from collections import Counter
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -53,26 +53,14 @@ def parse_all(texts: List[str]) -> Dict[str, Dict[str, Any]]:
     return cache
 
 
-def turn_for(parse: Dict[str, Any], context_subject: Optional[str]) -> Turn:
-    intent = parse.get("intent") or {}
-    return Turn(
-        text=parse.get("text") or "",
-        intent=intent.get("name"),
-        confidence=float(intent.get("confidence") or 0.0),
-        entities=parse.get("entities") or [],
-        context_subject=context_subject,
-        ranking=[(str(i.get("name")), float(i.get("confidence") or 0.0)) for i in parse.get("intent_ranking") or []],
-    )
-
-
 def simulate(questions: List[Question], parses: Dict[str, Dict[str, Any]], matcher: AnswerMatcher) -> List[Dict[str, Any]]:
     rows = []
     for q in questions:
         subject = None
         if q.context:
-            first = respond(turn_for(parses[q.context], None))
+            first = respond(Turn.from_parse(parses[q.context]))
             subject = first.slots.get("subject")
-        reply = respond(turn_for(parses[q.text], subject))
+        reply = respond(Turn.from_parse(parses[q.text], context_subject=subject))
         answered = matcher.answered(reply.text)
         parse = parses[q.text]
         rows.append(
