@@ -361,3 +361,10 @@ def restart_reply(region: Optional[str] = None, kb: Optional[KnowledgeBase] = No
     """What the user gets after typing /restart (the conversation is forgotten)."""
     kb = kb or get_knowledge_base()
     return answers.message_reply(kb, "restart", region, "restart", buttons=answers.starter_buttons(kb))
+
+
+def command_reply(command: str, region: Optional[str] = None, kb: Optional[KnowledgeBase] = None) -> Reply:
+    """What the user gets after typing a Rasa command that has no answer of its own
+    (/back, /session_start): what it did, with the starter suggestions."""
+    kb = kb or get_knowledge_base()
+    return answers.message_reply(kb, f"command_{command}", region, "command", buttons=answers.starter_buttons(kb))

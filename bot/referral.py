@@ -13,7 +13,7 @@ from bot.knowledge import KnowledgeBase
 REGIONS = ("us", "canada", "uk", "elsewhere")
 
 # Channel metadata keys that may carry a country (ISO code or name).
-_METADATA_KEYS = ("region", "country", "country_code", "locale")
+METADATA_KEYS = ("region", "country", "country_code", "locale")
 _COUNTRY_CODES = {
     "us": "us", "usa": "us", "en-us": "us", "en_us": "us",
     "ca": "canada", "can": "canada", "en-ca": "canada", "fr-ca": "canada", "en_ca": "canada",
@@ -44,7 +44,7 @@ def normalise_region(value: Any) -> Optional[str]:
 def region_from_metadata(metadata: Optional[Mapping[str, Any]]) -> Optional[str]:
     if not isinstance(metadata, Mapping):
         return None
-    for key in _METADATA_KEYS:
+    for key in METADATA_KEYS:
         if key in metadata:
             value = metadata[key]
             if key == "locale" and isinstance(value, str) and not any(sep in value for sep in "-_"):

@@ -4,10 +4,10 @@
   are required: with none, Rasa's own "missing credentials" error; otherwise the channel's
   `from_settings` builds it from the credentials.yml section.
 - `add_health_route`: GET / on a channel's blueprint answers {"status": "ok"}, as Rasa's do.
-- `answering_empty_messages`: a message with no text (blank, or an attachment without a caption)
-  is answered here with the bot's "I didn't receive any text" reply, as the REST channel does,
-  instead of going to Rasa: the NLU has nothing to read in it (with no tokens the pipeline's
-  classifier fails, and the user would get the apology).
+- `guarded`: what every input channel's messages go through before Rasa. Metadata is bounded
+  to the keys the bot uses (bot.serving.metadata). A message with no text (blank, or an
+  attachment without a caption) is answered here with the bot's "I didn't receive any text"
+  reply, as the REST channel does, instead of going to Rasa: the NLU has nothing to read in it.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.dialogue import Turn, respond
+from bot.serving import metadata
 
 
 class MessagingInput(InputChannel):
@@ -51,12 +52,14 @@ def add_health_route(blueprint: Blueprint) -> Blueprint:
     return blueprint
 
 
-def answering_empty_messages(
+def guarded(
     on_new_message: Callable[[UserMessage], Awaitable[Any]],
 ) -> Callable[[UserMessage], Awaitable[Any]]:
-    """`on_new_message` for messages with text; the others get the "empty message" reply here."""
+    """`on_new_message` for messages with text and bounded metadata; the others get the
+    "empty message" reply here."""
 
     async def handler(message: UserMessage) -> Any:
+        message.metadata = metadata.bounded(message.metadata)
         if (message.text or "").strip():
             return await on_new_message(message)
         reply = respond(Turn(text=""))

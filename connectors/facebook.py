@@ -33,7 +33,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels import inbound_text, shape
-from connectors.channel import MessagingInput, add_health_route, answering_empty_messages
+from connectors.channel import MessagingInput, add_health_route, guarded
 
 logger = logging.getLogger(__name__)
 
@@ -147,7 +147,7 @@ class SafeFacebookInput(MessagingInput, FacebookInput):
         return SafeMessengerBot(self.client())
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        on_new_message = answering_empty_messages(on_new_message)
+        on_new_message = guarded(on_new_message)
         fb_webhook = add_health_route(Blueprint("fb_webhook", __name__))
         client = self.client()
 

@@ -38,7 +38,7 @@ from bot.answers import Reply
 from bot.config import settings
 from bot.dialogue import Turn, error_reply, respond
 from bot.knowledge import get_knowledge_base
-from connectors.channel import add_health_route
+from connectors.channel import add_health_route, guarded
 
 logger = logging.getLogger(__name__)
 
@@ -136,6 +136,7 @@ class SafeRestInput(RestInput):
         return "rest"
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[None]]) -> Blueprint:
+        on_new_message = guarded(on_new_message)
         module = inspect.getmodule(self)
         webhook = add_health_route(Blueprint(f"custom_webhook_{type(self).__name__}", module.__name__ if module else None))
 
@@ -165,7 +166,7 @@ class SafeRestInput(RestInput):
                 return _error(400, "'message' must be a string.")
             if len(text) > MAX_MESSAGE_CHARS:
                 return _error(413, f"'message' must be at most {MAX_MESSAGE_CHARS} characters.")
-            metadata = body.get("metadata") if isinstance(body.get("metadata"), dict) else None
+            metadata = body.get("metadata")
             if not text.strip():
                 reply = respond(Turn(text=""))
                 return response.json([{"recipient_id": sender, **reply.as_message()}])

@@ -26,7 +26,7 @@ from sanic.response import HTTPResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.channels import shape
-from connectors.channel import MessagingInput, add_health_route, answering_empty_messages
+from connectors.channel import MessagingInput, add_health_route, guarded
 
 logger = logging.getLogger(__name__)
 
@@ -94,7 +94,7 @@ class SafeSlackInput(MessagingInput, SlackInput):
         return SafeSlackBot(self.slack_token, channel or self.slack_channel, thread_id, self.proxy, self.api_base_url)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        on_new_message = answering_empty_messages(on_new_message)
+        on_new_message = guarded(on_new_message)
         slack_webhook = add_health_route(Blueprint("slack_webhook", __name__))
 
         @slack_webhook.route("/webhook", methods=["POST"])

@@ -19,10 +19,14 @@ reply shaping.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import inspect
 import json
 import logging
+import os
 import re
+import secrets
 import uuid
 from typing import Any, Awaitable, Callable, Dict, List, Optional
 
@@ -36,7 +40,7 @@ from socketio import AsyncServer
 
 from bot.channels import web_messages
 from bot.dialogue import error_reply
-from connectors.channel import add_health_route, answering_empty_messages
+from connectors.channel import add_health_route, guarded
 from connectors.cors import allowed_origins
 from connectors.rest import SenderGuard, storable, throttled_reply
 
@@ -86,6 +90,32 @@ class EngineIOCorsBlueprint(SocketBlueprint):
         super().register(app, options)
 
 
+class SessionKeys:
+    """Session ids the server hands out, each carrying its own proof: `<random>-<signature>`.
+
+    A browser may restore its session after a reload by presenting an id the server signed
+    (NETBOT_SESSION_SECRET, shared by all replicas; a random one per process when unset); any
+    other id it names gets a new session. Ids that a connection merely names in a message are
+    never trusted: each connection speaks only in the session bound to it.
+    """
+
+    def __init__(self, secret: Optional[str] = None) -> None:
+        self.secret = (secret or os.environ.get("NETBOT_SESSION_SECRET") or secrets.token_hex(32)).encode()
+
+    def _signature(self, nonce: str) -> str:
+        return hmac.new(self.secret, nonce.encode(), hashlib.sha256).hexdigest()[:32]
+
+    def new(self) -> str:
+        nonce = uuid.uuid4().hex
+        return f"{nonce}-{self._signature(nonce)}"
+
+    def genuine(self, session_id: Any) -> bool:
+        if not valid_session_id(session_id):
+            return False
+        nonce, _, signature = str(session_id).rpartition("-")
+        return bool(nonce) and hmac.compare_digest(signature, self._signature(nonce))
+
+
 class SafeSocketIOInput(SocketIOInput):
     """socket.io for the widget; credentials key `connectors.socketio.SafeSocketIOInput`."""
 
@@ -99,11 +129,14 @@ class SafeSocketIOInput(SocketIOInput):
         return SafeSocketIOOutput(self.sio, self.bot_message_evt)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        on_new_message = answering_empty_messages(on_new_message)
+        on_new_message = guarded(on_new_message)
         origins = allowed_origins()
         sio = AsyncServer(async_mode="sanic", cors_allowed_origins=origins)
         webhook = add_health_route(EngineIOCorsBlueprint(sio, self.socketio_path, "socketio_webhook", __name__))
         self.sio = sio
+        keys = SessionKeys()
+        # The session each connection may speak in (set by session_request, gone on disconnect).
+        bound: Dict[str, str] = {}
         logger.info("socket.io: accepting browser connections from %s", ", ".join(origins))
 
         @sio.on("connect", namespace=self.namespace)
@@ -116,30 +149,34 @@ class SafeSocketIOInput(SocketIOInput):
             )
             return bool(payload)
 
+        @sio.on("disconnect", namespace=self.namespace)
+        async def disconnect(sid: str, *_: Any) -> None:
+            bound.pop(sid, None)
+
         @sio.on("session_request", namespace=self.namespace)
-        async def session_request(sid: str, data: Any) -> None:
+        async def session_request(sid: str, data: Any = None, *_: Any) -> None:
             requested = data.get("session_id") if isinstance(data, dict) else None
-            session_id = requested if valid_session_id(requested) else uuid.uuid4().hex
+            session_id = str(requested) if keys.genuine(requested) else keys.new()
+            previous = bound.get(sid)
+            if previous and previous != session_id:
+                await _awaited(sio.leave_room(sid, previous, namespace=self.namespace))
+            bound[sid] = session_id
             if self.session_persistence:
-                joined = sio.enter_room(sid, session_id, namespace=self.namespace)
-                if inspect.isawaitable(joined):
-                    await joined
+                await _awaited(sio.enter_room(sid, session_id, namespace=self.namespace))
             await sio.emit("session_confirm", session_id, room=sid, namespace=self.namespace)
 
         guard = SenderGuard.from_environment()
 
         @sio.on(self.user_message_evt, namespace=self.namespace)
-        async def handle_message(sid: str, data: Any = None) -> None:  # None: an event without data
+        async def handle_message(sid: str, data: Any = None, *_: Any) -> None:
+            # Only the session bound to this connection, whatever session_id the frame names;
+            # a connection that never asked for one is answered on its own connection.
+            recipient = (bound.get(sid) if self.session_persistence else None) or sid
+            output = SafeSocketIOOutput(sio, self.bot_message_evt)
+            if isinstance(data, dict) and data.get("session_id") not in (None, recipient):
+                logger.warning("socket.io: a message named a session other than its connection's; using its own")
             if not isinstance(data, dict):
-                logger.warning("socket.io: ignoring a message that is not an object")
-                return
-            if self.session_persistence:
-                sender_id = data.get("session_id")
-                if not valid_session_id(sender_id):
-                    logger.warning("socket.io: ignoring a message without a valid session_id")
-                    return
-            else:
-                sender_id = sid
+                data = {}
             text = data.get("message", "")
             if not isinstance(text, str):
                 text = ""
@@ -150,16 +187,12 @@ class SafeSocketIOInput(SocketIOInput):
                     metadata = json.loads(metadata)
                 except ValueError:
                     metadata = {}
-            if not isinstance(metadata, dict):
-                metadata = {}
-            output = SafeSocketIOOutput(sio, self.bot_message_evt)
-            recipient = str(sender_id)
             if guard.admit(recipient) is not None:  # flood control, as in the REST channel
                 await output.send_text_with_buttons(recipient, throttled_reply().text, [])
                 return
             try:
                 await on_new_message(
-                    UserMessage(text, output, sender_id, input_channel=self.name(), metadata=metadata)
+                    UserMessage(text, output, recipient, input_channel=self.name(), metadata=metadata)
                 )
             except Exception:
                 logger.exception("socket.io: message handling failed")
@@ -169,3 +202,9 @@ class SafeSocketIOInput(SocketIOInput):
                 await output.send_text_with_buttons(recipient, error_reply().text, [])
 
         return webhook
+
+
+async def _awaited(result: Any) -> None:
+    """python-socketio 5 makes enter_room/leave_room coroutines; Rasa 3.6 does not await them."""
+    if inspect.isawaitable(result):
+        await result

@@ -33,7 +33,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels import inbound_text, shape
-from connectors.channel import MessagingInput, add_health_route, answering_empty_messages
+from connectors.channel import MessagingInput, add_health_route, guarded
 
 logger = logging.getLogger(__name__)
 
@@ -127,7 +127,7 @@ class SafeTelegramInput(MessagingInput, TelegramInput):
         return hmac.compare_digest(given.encode("utf-8"), self.secret_token.encode("utf-8"))
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        on_new_message = answering_empty_messages(on_new_message)
+        on_new_message = guarded(on_new_message)
         telegram_webhook = add_health_route(Blueprint("telegram_webhook", __name__))
 
         @telegram_webhook.listener("after_server_start")

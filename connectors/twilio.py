@@ -35,7 +35,7 @@ from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
 from bot.channels import choose, inbound_text, shape, sms_segments
-from connectors.channel import MessagingInput, add_health_route, answering_empty_messages
+from connectors.channel import MessagingInput, add_health_route, guarded
 
 logger = logging.getLogger(__name__)
 
@@ -162,7 +162,7 @@ class SafeTwilioInput(MessagingInput, TwilioInput):
         return []
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        on_new_message = answering_empty_messages(on_new_message)
+        on_new_message = guarded(on_new_message)
         twilio_webhook = add_health_route(Blueprint("twilio_webhook", __name__))
 
         @twilio_webhook.route("/webhook", methods=["POST"])

@@ -223,6 +223,20 @@ def _common_environment(env: MutableMapping[str, str]) -> None:
     env.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
 
 
+def gate_rasa_app() -> None:
+    """Every Sanic app Rasa builds gets the request gate (bot/serving/http_gate.py)."""
+    import rasa.core.run as rasa_run
+
+    from bot.serving import http_gate
+
+    configure_app = rasa_run.configure_app
+
+    def configure_gated_app(*args: Any, **kwargs: Any) -> Any:
+        return http_gate.install(configure_app(*args, **kwargs))
+
+    rasa_run.configure_app = configure_gated_app  # type: ignore[assignment]
+
+
 def run_rasa(print_only: bool) -> int:
     _common_environment(os.environ)
     args = rasa_arguments(os.environ)
@@ -235,6 +249,10 @@ def run_rasa(print_only: bool) -> int:
     import rasa.core.actions.action as rasa_action
 
     keep_user_text_out_of_warnings()
+    gate_rasa_app()
+    from bot.serving import action_call
+
+    action_call.install()
     install_speedups(os.environ)
     rasa_action.DEFAULT_REQUEST_TIMEOUT = int(float(os.environ.get("NETBOT_ACTION_TIMEOUT") or 10))  # type: ignore[attr-defined]
     os.chdir(ROOT)
@@ -270,8 +288,10 @@ def create_action_app(token: Optional[str]) -> Any:
     from sanic.exceptions import SanicException
     from sanic.helpers import STATUS_CODES
 
+    from bot.serving import http_gate
+
     # No CORS origins: browsers have no business calling the action server.
-    app = create_app("actions", cors_origins=None)
+    app = http_gate.install(create_app("actions", cors_origins=None))
 
     @app.exception(SanicException)
     async def keep_http_status(request: Any, exception: SanicException) -> Any:
@@ -285,7 +305,8 @@ def create_action_app(token: Optional[str]) -> Any:
 
         @app.middleware("request")
         async def require_token(request: Any) -> Any:
-            if request.path == "/health":
+            # /health is open; a request refused before routing (bad framing, 404) keeps its error.
+            if request.path == "/health" or request.route is None:
                 return None
             given = request.headers.get(TOKEN_HEADER, "").encode()
             if not hmac.compare_digest(given, expected):

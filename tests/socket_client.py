@@ -35,11 +35,14 @@ class SocketUser:
         self.confirmed: asyncio.Queue[Any] = asyncio.Queue()
         self.client.on("bot_uttered", self.replies.put)
         self.client.on("session_confirm", self.confirmed.put)
+        self.session_id = ""
 
-    async def connect(self, session_id: str) -> None:
+    async def connect(self, session_id: str = "") -> str:
+        """Ask for `session_id` (kept only if the server signed it) and return the session given."""
         await self.client.connect(self.url, transports=["polling"], socketio_path="socket.io", wait_timeout=60)
         await self.client.emit("session_request", {"session_id": session_id})
-        await asyncio.wait_for(self.confirmed.get(), 60)
+        self.session_id = str(await asyncio.wait_for(self.confirmed.get(), 60))
+        return self.session_id
 
     async def reply(self) -> str:
         """Bubbles until the one with the disclaimer and referral (the end of every reply)."""
