@@ -18,6 +18,9 @@ Everything is chosen from environment variables (README, "Operations"):
   NETBOT_ACTION_TIMEOUT seconds Rasa waits for the action server (default 10, Rasa's own is 300);
                        after that the user gets the safe apology instead of waiting
   NETBOT_MAX_REQUEST_BYTES largest HTTP request body either server reads (default 1 MB)
+  NETBOT_REQUEST_TIMEOUT longest pause, in seconds, while a request head arrives (default 10)
+  NETBOT_SESSION_SECRET  signs the widget's socket.io session ids (share it between replicas;
+                       a random one per process when unset: sessions then last until a restart)
   NETBOT_CORS_ORIGINS  extra browser origins (connectors.cors; never "*" by default)
   NETBOT_SPEEDUPS      which per-turn speed-ups to install in Rasa (default all: "validator" =
                        action responses checked by a validator built once, "sqlite" =
@@ -216,6 +219,8 @@ def install_speedups(env: Mapping[str, str]) -> None:
 def _common_environment(env: MutableMapping[str, str]) -> None:
     # Sanic reads SANIC_* variables into its config: bound every request body.
     env.setdefault("SANIC_REQUEST_MAX_SIZE", env.get("NETBOT_MAX_REQUEST_BYTES") or str(1_000_000))
+    # A request head must keep arriving: a gap longer than this closes the connection (slow clients).
+    env.setdefault("SANIC_REQUEST_TIMEOUT", env.get("NETBOT_REQUEST_TIMEOUT") or "10")
     env.setdefault("LOG_LEVEL", "INFO")
     env.setdefault("LOG_LEVEL_LIBRARIES", "ERROR")
     env.setdefault("RASA_TELEMETRY_ENABLED", "false")
