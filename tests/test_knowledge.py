@@ -12,7 +12,7 @@ import yaml
 from bot.config import PROJECT_ROOT
 from bot.knowledge import QUESTION_KINDS, KnowledgeBase, KnowledgeBaseError
 
-SOURCES_DIR = PROJECT_ROOT.parent / "shared" / "sources"
+SOURCES_DIR = PROJECT_ROOT / "data" / "sources"  # the project's own copy of ../shared/sources
 DOMAIN = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text())
 RULES = yaml.safe_load((PROJECT_ROOT / "data" / "rules" / "rules.yml").read_text())
 
@@ -25,6 +25,18 @@ def test_every_source_id_names_a_real_document(kb):
     assert len(kb.sources) == 5
     for sid, source in kb.sources.items():
         assert (SOURCES_DIR / source.file).is_file(), sid
+
+
+def test_the_project_copy_of_the_sources_is_the_shared_one():
+    """data/sources is what the answers are checked against; where the shared folder is beside
+    the project (a developer's machine, CI), the copy must not have drifted from it."""
+    shared = PROJECT_ROOT.parent / "shared" / "sources"
+    copies = sorted(p.name for p in SOURCES_DIR.iterdir())
+    assert "README.md" in copies and len([c for c in copies if c.endswith(".txt")]) == 5
+    if shared.is_dir():
+        assert copies == sorted(p.name for p in shared.iterdir())
+        for name in copies:
+            assert (SOURCES_DIR / name).read_bytes() == (shared / name).read_bytes(), name
 
 
 def test_every_entry_and_variant_cites_known_sources(kb):
