@@ -36,12 +36,12 @@ $(SPACY_MODEL) data/nlu/synonyms.yml: $(STAMP) data/knowledge/subjects.yml bot/v
 
 build: $(SPACY_MODEL) build/credentials.yml ## Build the spaCy pipeline, synonyms and channel credentials
 
-build/credentials.yml: $(STAMP) credentials.yml scripts/credentials.py FORCE
-	@$(BIN)/python scripts/credentials.py credentials.yml $@
+build/credentials.yml: $(STAMP) credentials.yml bot/serving/credentials.py FORCE
+	@$(BIN)/python -m bot.serving.credentials credentials.yml $@
 
 FORCE:
 
-$(MODEL): $(STAMP) $(SPACY_MODEL) config.yml domain.yml $(NLU_DATA) data/nlu/synonyms.yml $(wildcard nlu_components/*.py)
+$(MODEL): $(STAMP) $(SPACY_MODEL) config.yml domain.yml $(NLU_DATA) data/nlu/synonyms.yml $(wildcard bot/serving/nlu/*.py)
 	mkdir -p models && flock models/.train.lock $(BIN)/rasa train --fixed-model-name netbot --out models --quiet
 
 train: $(MODEL) ## Train the Rasa model (only when data or config changed)
@@ -60,8 +60,8 @@ shell: build train ## Chat in the terminal (rasa shell) with the action server r
 	$(BIN)/rasa shell --model $(MODEL) --endpoints endpoints.yml --credentials build/credentials.yml
 
 lint: $(STAMP) ## ruff + mypy
-	$(BIN)/ruff check bot actions connectors nlu_components tests scripts
-	$(BIN)/mypy bot actions connectors nlu_components
+	$(BIN)/ruff check bot actions evaluation bench tests scripts
+	$(BIN)/mypy bot actions evaluation
 
 validate: $(STAMP) $(SPACY_MODEL) ## rasa data validate --fail-on-warnings
 	$(BIN)/rasa data validate --fail-on-warnings --quiet

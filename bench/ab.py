@@ -3,8 +3,8 @@
     python bench/ab.py --model models/netbot.tar.gz --users 1 --messages 120 \\
         none:NETBOT_SPEEDUPS=none validator:NETBOT_SPEEDUPS=validator all:NETBOT_SPEEDUPS=all
 
-Each variant is `label:VAR=value;VAR=value` (environment for scripts/serve.py). For each, it starts
-the action server and Rasa (scripts/serve.py, SQLite tracker store in a fresh folder), warms up,
+Each variant is `label:VAR=value;VAR=value` (environment for bot/serving/launcher.py). For each, it starts
+the action server and Rasa (bot/serving/launcher.py, SQLite tracker store in a fresh folder), warms up,
 drives bench/run.py's message mix, and prints one JSON line: p50/mean latency, msgs/s, CPU ms per
 message of each server (user + system time from /proc: steadier than latency on a shared machine),
 peak RSS and the load average. Run it under `flock /tmp/netbot-heavy.lock`; repeat variants

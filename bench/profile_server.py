@@ -1,10 +1,10 @@
 """Profile one of our servers while it answers, without its start-up.
 
-    python bench/profile_server.py rasa|actions OUT.prof      # same environment as scripts/serve.py
+    python bench/profile_server.py rasa|actions OUT.prof      # same environment as bot/serving/launcher.py
     kill -USR1 <pid>    # start profiling (after warm-up)
     kill -USR2 <pid>    # stop and write OUT.prof (pstats); the server keeps running
 
-Runs `scripts/serve.py <process>` in this process under cProfile (wall-clock timer, so time spent
+Runs `bot/serving/launcher.py <process>` in this process under cProfile (wall-clock timer, so time spent
 blocked on SQLite or the network counts too). A measuring tool for bench/, never used in
 production. Read the result with `python -m pstats OUT.prof` or bench/profile_report.py.
 """
@@ -19,9 +19,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "scripts"))
 
-import serve  # noqa: E402
+from bot.serving import launcher as serve  # noqa: E402
 
 
 def main() -> int:

@@ -5,7 +5,7 @@
 1. Trains our model from config.yml + data (timed, under the shared training lock; into the
    bench's work folder, so models/netbot.tar.gz is left alone) and builds the peer: a fresh
    `rasa init --no-prompt` project, which trains Rasa's default pipeline and policies (timed).
-2. Starts our action server + Rasa server (scripts/serve.py, default profile: SQLite tracker
+2. Starts our action server + Rasa server (bot/serving/launcher.py, default profile: SQLite tracker
    store) and the peer's Rasa server (its defaults: in-memory tracker store, no action server).
 3. Drives both over REST at 1, 10 and 50 concurrent users with the same fixed message mix (each
    user: conversations of the six messages in MIX, a new sender id per conversation), a fixed
@@ -71,7 +71,7 @@ the accuracy work during this session (a1dc69f, 894d635), which the full run abo
 | lever | before | after | kept |
 |---|---|---|---|
 | action responses checked by a jsonschema validator built once (`validator`) instead of `jsonschema.validate`, which re-checks the schema against the meta-schema on every response (~50 ms alone) | DIET: p50 74-89 ms, CPU 74-81 ms; LogReg: p50 49 ms, CPU 48 ms | DIET: p50 30-53 ms, CPU 29-40 ms; LogReg: p50 25-30 ms, CPU 23-27 ms | yes (tests/test_serve.py) |
-| SQLite tracker store (`sqlite`, deploy/sqlite_tracker_store.py): WAL + synchronous=NORMAL (stock: an fsync per save, ~4 ms), one pooled connection, the saved tracker reused while one indexed query shows the conversation unchanged (no re-read and replay, no count query) | the `validator` column | DIET: p50 25-35 ms, CPU 24-30 ms (5-15 ms less; more under load); LogReg: p50 26 ms, CPU 23-24 ms (1-4 ms less) | yes (tests/test_serve.py, tests/faults) |
+| SQLite tracker store (`sqlite`, bot/serving/stores/sqlite_tracker_store.py): WAL + synchronous=NORMAL (stock: an fsync per save, ~4 ms), one pooled connection, the saved tracker reused while one indexed query shows the conversation unchanged (no re-read and replay, no count query) | the `validator` column | DIET: p50 25-35 ms, CPU 24-30 ms (5-15 ms less; more under load); LogReg: p50 26 ms, CPU 23-24 ms (1-4 ms less) | yes (tests/test_serve.py, tests/faults) |
 | 2 Sanic workers (measured with a process-local lock store, not correct across workers; a real cross-process lock store was not written) | 50 users: 42 msgs/s, Rasa RSS 801 MB | 50 users: 36-37 msgs/s, Rasa RSS 574 + 579 + 586 MB | no: no gain on 2 shared cores (the action server, the load generator and other jobs need the second), 2.2x memory |
 | one aiohttp session for all action calls instead of one per call | connection + session set-up ~1.2 ms of a ~73 ms profiled turn | - | no: too small for the risk |
 | logging | no record per turn at INFO | - | nothing to gain |
@@ -198,7 +198,7 @@ def start_ours(workdir: Path, model: Path, extra_env: Dict[str, str]) -> tuple[S
     stack.workdir.mkdir()
     if extra_env.get("NETBOT_PROFILE") == "scale":
         stack.env["NETBOT_ACTIONS_URL"] = f"http://127.0.0.1:{stack.actions_port}/webhook"
-    log("starting our action server and Rasa server (scripts/serve.py) ...")
+    log("starting our action server and Rasa server (bot/serving/launcher.py) ...")
     try:
         actions = stack.start_actions()
         rasa = stack.start_rasa()
@@ -406,8 +406,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     config: Dict[str, Any] = {"load_start": load(), "load_end": "-"}
     extra_env = {k[len("BENCH_OURS_"):]: v for k, v in os.environ.items() if k.startswith("BENCH_OURS_")}
     config["ours_setup"] = (
-        "scripts/serve.py (action server + Rasa, default profile: SQLite tracker store with the per-turn speed-ups "
-        "of NETBOT_SPEEDUPS (deploy/sqlite_tracker_store.py, action responses checked by a validator built once), "
+        "bot/serving/launcher.py (action server + Rasa, default profile: SQLite tracker store with the per-turn speed-ups "
+        "of NETBOT_SPEEDUPS (bot/serving/stores/sqlite_tracker_store.py, action responses checked by a validator built once), "
         "in-memory lock store, 1 Sanic worker"
         + (f"; extra environment {extra_env}" if extra_env else "") + ")"
     )
@@ -426,7 +426,7 @@ def main(argv: Optional[List[str]] = None) -> int:
                 **postgres.env(), **redis.env(),
             )
             config["ours_setup"] = (
-                f"scripts/serve.py, scale profile: PostgreSQL tracker store, Redis lock store, "
+                f"bot/serving/launcher.py, scale profile: PostgreSQL tracker store, Redis lock store, "
                 f"SANIC_WORKERS={args.ours_workers} (PostgreSQL and Redis on this machine too)"
             )
         if args.ours_model:

@@ -46,7 +46,7 @@ class Settings:
     # the same entry must reach this (bot.dialogue._likeliest_kind; measured in results/eval.md).
     min_entry_confidence: float = field(default_factory=lambda: _float("NETBOT_MIN_ENTRY_CONFIDENCE", 0.4))
     # Retrieval answers directly only at or above this score (calibrated for >= 95% precision by
-    # scripts/calibrate_retrieval.py: see results/calibration.md).
+    # evaluation/calibrate_retrieval.py: see results/calibration.md).
     retrieval_direct_threshold: float = field(default_factory=lambda: _float("NETBOT_RETRIEVAL_DIRECT", 0.50))
     retrieval_suggest_threshold: float = field(default_factory=lambda: _float("NETBOT_RETRIEVAL_SUGGEST", 0.08))
     default_region: str = field(default_factory=lambda: os.environ.get("NETBOT_DEFAULT_REGION", ""))

@@ -1,8 +1,8 @@
-# `make eval`: measure understanding on questions the model never saw (scripts/evaluate.py).
+# `make eval`: measure understanding on questions the model never saw (evaluation/evaluate.py).
 # Trains first when the model is out of date (timed, under the shared training lock), runs the
 # held-out `rasa test nlu`, sends tests/question_bank.yml through the real servers, and writes
 # results/eval.md, results/eval.json and the headline numbers in README.md.
 .PHONY: eval
 
 eval: build ## Held-out evaluation: question bank over REST + rasa test nlu split (trains if needed)
-	$(BIN)/python scripts/evaluate.py $(EVAL_ARGS)
+	$(BIN)/python -m evaluation.evaluate $(EVAL_ARGS)

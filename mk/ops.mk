@@ -14,7 +14,7 @@ test-faults: build train ## Faults: action server down/hung/killed, Rasa restart
 EXTRA_TESTS += test-faults
 
 # make purge-old DAYS=30: conversations inactive for more than DAYS days are deleted from the
-# tracker store the server uses (NETBOT_PROFILE / NETBOT_ENDPOINTS pick it, like scripts/serve.py).
+# tracker store the server uses (NETBOT_PROFILE / NETBOT_ENDPOINTS pick it, like bot/serving/launcher.py).
 # Without DAYS: NETBOT_RETENTION_DAYS, else 30. DRY_RUN=1 only counts.
 purge-old: $(STAMP) ## Delete conversations older than DAYS days (default NETBOT_RETENTION_DAYS or 30) from the tracker store
-	$(BIN)/python scripts/retention.py $(if $(DAYS),--days $(DAYS)) $(if $(DRY_RUN),--dry-run)
+	$(BIN)/python -m bot.serving.retention $(if $(DAYS),--days $(DAYS)) $(if $(DRY_RUN),--dry-run)

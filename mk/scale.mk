@@ -3,7 +3,7 @@
 # two Rasa replicas with SANIC_WORKERS=2 each on endpoints.scale.yml (NETBOT_PROFILE=scale), the
 # action server requiring the shared NETBOT_ACTIONS_TOKEN;
 # interleaved and simultaneous messages of the same conversations on both replicas; replica A
-# stopped mid-load. Also scripts/retention.py on PostgreSQL. Everything is stopped at the end.
+# stopped mid-load. Also bot/serving/retention.py on PostgreSQL. Everything is stopped at the end.
 .PHONY: test-scale scale-deps
 
 scale-deps: ## apt-get install postgresql + redis-server if they are missing (test-scale does this too)

@@ -51,7 +51,7 @@ class Stack:
     actions_port: int = field(default_factory=free_port)
     processes: List[subprocess.Popen] = field(default_factory=list)
     env: Dict[str, str] = field(default_factory=dict)
-    # Start both servers through scripts/serve.py (the Procfile's launch command) instead of
+    # Start both servers through bot/serving/launcher.py (the Procfile's launch command) instead of
     # plain `rasa run`; self.env then configures it (NETBOT_ENABLE_API, NETBOT_ACTIONS_TOKEN ...).
     launcher: bool = False
     # Merged into the generated endpoints file, e.g. {"tracker_store": {...}, "lock_store": {...}}.
@@ -90,7 +90,7 @@ class Stack:
         log = self.workdir / "actions.log"
         command = [str(BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(self.actions_port)]
         if self.launcher:
-            command = [str(BIN / "python"), str(PROJECT_ROOT / "scripts" / "serve.py"), "actions"]
+            command = [str(BIN / "python"), "-m", "bot.serving.launcher", "actions"]
         process = subprocess.Popen(
             command, cwd=PROJECT_ROOT, env=self._env(ACTIONS_PORT=str(self.actions_port)),
             stdout=log.open("a"), stderr=subprocess.STDOUT, start_new_session=True,
@@ -108,7 +108,7 @@ class Stack:
         ]
         env = self._env()
         if self.launcher:
-            command = [str(BIN / "python"), str(PROJECT_ROOT / "scripts" / "serve.py"), "rasa"]
+            command = [str(BIN / "python"), "-m", "bot.serving.launcher", "rasa"]
             env = self._env(
                 RASA_PORT=str(self.rasa_port), NETBOT_RASA_HOST="127.0.0.1", NETBOT_MODEL=str(MODEL),
                 NETBOT_ENDPOINTS=str(self.endpoints()), NETBOT_CREDENTIALS=str(credentials or CREDENTIALS),
@@ -151,7 +151,7 @@ class Stack:
 def require_model(target: str) -> None:
     """Fail (never skip) when there is no trained model; `target` is the make target that trains."""
     if not MODEL.exists():
-        import pytest  # here: scripts/evaluate.py and bench/run.py use this module without pytest
+        import pytest  # here: evaluation/evaluate.py and bench/run.py use this module without pytest
 
         pytest.fail(f"{MODEL} is missing: run `make train` first (make {target} does)")
 

@@ -63,6 +63,6 @@ def test_processes_and_their_security_settings():
 
 def test_dockerfile_starts_the_launcher():
     text = (PROJECT_ROOT / "deploy" / "Dockerfile").read_text()
-    assert 'ENTRYPOINT [".venv/bin/python", "scripts/serve.py"]' in text
+    assert 'ENTRYPOINT [".venv/bin/python", "-m", "bot.serving.launcher"]' in text
     assert "-c constraints.txt" in text and "USER netbot" in text
     assert Path(PROJECT_ROOT / "endpoints.scale.yml").exists()

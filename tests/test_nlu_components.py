@@ -16,7 +16,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.config import settings
-from nlu_components.intent_classifier import WordlessSafeLogisticRegressionClassifier
+from bot.serving.nlu.intent_classifier import WordlessSafeLogisticRegressionClassifier
 
 EXAMPLES = {
     "ask_symptoms": ["what are the symptoms of a NET", "symptoms of carcinoid syndrome", "signs of an insulinoma"],

@@ -11,7 +11,7 @@ import yaml
 
 from bot.config import PROJECT_ROOT
 from bot.knowledge import QUESTION_KINDS
-from tests.question_bank import FRESH_BANK, UNSEEN_BANK, load_bank
+from evaluation.banks import FRESH_BANK, UNSEEN_BANK, load_bank
 
 BANK = load_bank()
 # The smaller banks, each reported on its own by `make eval`.

@@ -177,7 +177,7 @@ PHONE = re.compile(
     r"\b(?:911|999|112)\b"
 )
 # Files that make up the running bot and what it says (not tests, docs or training examples).
-SCANNED = ("bot", "actions", "connectors", "scripts", "data/knowledge", "domain.yml", "config.yml", "endpoints.yml", "credentials.yml")
+SCANNED = ("bot", "actions", "evaluation", "data/knowledge", "domain.yml", "config.yml", "endpoints.yml", "credentials.yml")
 NOT_CONTACTS = {
     CONTACTS_FILE,
     ROOT / "data" / "knowledge" / "sources.yml",  # where each source page lives, not a contact

@@ -6,9 +6,7 @@ calls, with the intent an NLU model could plausibly give it (some deliberately w
 
 from __future__ import annotations
 
-import importlib.util
 import re
-import sys
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional
 
@@ -264,7 +262,7 @@ def test_the_implied_diagnosis_check_allows_conditional_wording(fine):
 
 
 def test_no_reply_says_or_implies_that_someone_has_or_has_not_a_condition(kb):
-    offending = []
+    offending: list = []
     for section, items in CASES.items():
         for case in items:
             reply = respond(turn_for(case), kb)
@@ -305,13 +303,9 @@ def test_out_of_scope_gets_a_polite_redirect(kb, case):
 
 # ------------------------------------------------------------------ retrieval calibration
 def load_calibration():
-    path = ROOT / "scripts" / "calibrate_retrieval.py"
-    spec = importlib.util.spec_from_file_location("calibrate_retrieval", path)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    from evaluation import calibrate_retrieval
+
+    return calibrate_retrieval
 
 
 def test_direct_retrieval_answers_are_at_least_95_percent_right_at_the_configured_threshold():

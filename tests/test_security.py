@@ -1,11 +1,11 @@
-"""Security and privacy switches of the launch command (scripts/serve.py); no model needed.
+"""Security and privacy switches of the launch command (bot/serving/launcher.py); no model needed.
 
   - the HTTP API is off by default; on, it needs a token or a JWT (and refuses to start without);
     secrets are masked and never written into files (the real Rasa servers with the API off and
     on are in tests/security, `make test-security`)
   - the action server (a real one, running our actions) listens on loopback only, and with
     NETBOT_ACTIONS_TOKEN answers only requests that carry it
-  - scripts/retention.py deletes conversations older than N days (SQLite here; PostgreSQL in
+  - bot/serving/retention.py deletes conversations older than N days (SQLite here; PostgreSQL in
     tests/scale)
 """
 
@@ -24,7 +24,7 @@ import requests
 from bot.config import PROJECT_ROOT
 from tests.servers import BIN, Stack, save_dated_conversations
 
-SERVE = PROJECT_ROOT / "scripts" / "serve.py"
+SERVE = PROJECT_ROOT / "bot" / "serving" / "launcher.py"
 API_TOKEN = "test-api-token-" + uuid.uuid4().hex
 JWT_SECRET = "test-jwt-secret-" + uuid.uuid4().hex
 ACTIONS_TOKEN = "test-actions-token-" + uuid.uuid4().hex
@@ -148,7 +148,7 @@ def test_retention_deletes_conversations_older_than_n_days_from_sqlite(tmp_path)
     save_dated_conversations({"old-a": 45, "old-b": 30.5, "recent": 29.5, "today": 0}, dialect="sqlite", db=str(db))
     endpoints = tmp_path / "endpoints.yml"
     endpoints.write_text(f"tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: {db}\n")
-    script = [str(BIN / "python"), str(PROJECT_ROOT / "scripts" / "retention.py")]
+    script = [str(BIN / "python"), str(PROJECT_ROOT / "bot" / "serving" / "retention.py")]
 
     dry = subprocess.run([*script, "--days", "30", "--dry-run"], env={**os.environ, "NETBOT_ENDPOINTS": str(endpoints)},
                          capture_output=True, text=True, timeout=300)

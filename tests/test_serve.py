@@ -1,15 +1,14 @@
-"""The speed-ups scripts/serve.py installs in the Rasa process behave exactly like Rasa's code.
+"""The speed-ups bot/serving/launcher.py installs in the Rasa process behave exactly like Rasa's code.
 
 - action-server responses: validated with a validator built once; valid ones pass, invalid ones
   are rejected with Rasa's own ValidationError and message
-- the SQLite tracker store (deploy/sqlite_tracker_store.py): same rows as Rasa's SQLTrackerStore,
+- the SQLite tracker store (bot/serving/stores/sqlite_tracker_store.py): same rows as Rasa's SQLTrackerStore,
   the same tracker back, and a cached tracker is never used once the database changed under it
 """
 
 from __future__ import annotations
 
 import sqlite3
-import sys
 import time
 from pathlib import Path
 from typing import Any, Dict, List
@@ -23,10 +22,8 @@ from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, 
 from rasa.shared.core.trackers import DialogueStateTracker, EventVerbosity
 
 from bot.config import PROJECT_ROOT
-from deploy.sqlite_tracker_store import FastSQLiteTrackerStore
-
-sys.path.insert(0, str(PROJECT_ROOT / "scripts"))
-import serve  # noqa: E402
+from bot.serving import launcher as serve
+from bot.serving.stores.sqlite_tracker_store import FastSQLiteTrackerStore
 
 # ---------------------------------------------------------------- action responses ----------
 
@@ -181,7 +178,7 @@ async def test_a_tracker_changed_in_the_database_meanwhile_is_read_again(tmp_pat
     assert texts[-2:] == ["answered by the other worker", "back here"]
     assert len(texts) == len(set(texts))  # no turn written twice, none lost
 
-    # A conversation deleted meanwhile (scripts/retention.py) is gone for us too.
+    # A conversation deleted meanwhile (bot/serving/retention.py) is gone for us too.
     with sqlite3.connect(tmp_path / "c.db") as connection:
         connection.execute("DELETE FROM events WHERE sender_id = 'a'")
     assert await fast.retrieve("a") is None

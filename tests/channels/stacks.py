@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Dict, Mapping
 
-from scripts.credentials import write
+from bot.serving.credentials import write
 from tests.servers import PROJECT_ROOT
 
 TEMPLATE = PROJECT_ROOT / "credentials.yml"

@@ -8,35 +8,35 @@ from pathlib import Path
 
 import yaml
 
+from bot.serving.channels.cors import allowed_origins, is_allowed
+from bot.serving.credentials import label, read_dotenv, render, write
 from bot.web.server import config_script, page_config
-from connectors.cors import allowed_origins, is_allowed
-from scripts.credentials import label, read_dotenv, render, write
 from tests.channels.stacks import channel_env
 from tests.servers import PROJECT_ROOT
 
 TEMPLATE = yaml.safe_load((PROJECT_ROOT / "credentials.yml").read_text(encoding="utf-8"))
 MESSAGING = {
-    "connectors.telegram.SafeTelegramInput",
-    "connectors.slack.SafeSlackInput",
-    "connectors.facebook.SafeFacebookInput",
-    "connectors.twilio.SafeTwilioInput",
+    "bot.serving.channels.telegram.SafeTelegramInput",
+    "bot.serving.channels.slack.SafeSlackInput",
+    "bot.serving.channels.facebook.SafeFacebookInput",
+    "bot.serving.channels.twilio.SafeTwilioInput",
 }
 
 
 def test_without_variables_only_rest_and_the_widget_are_on():
     enabled, disabled = render(TEMPLATE, {})
-    assert list(enabled) == ["connectors.rest.SafeRestInput", "connectors.socketio.SafeSocketIOInput"]
+    assert list(enabled) == ["bot.serving.channels.rest.SafeRestInput", "bot.serving.channels.socketio.SafeSocketIOInput"]
     assert set(disabled) == MESSAGING
-    assert disabled["connectors.telegram.SafeTelegramInput"] == ["TELEGRAM_ACCESS_TOKEN", "TELEGRAM_SECRET_TOKEN"]
-    assert enabled["connectors.socketio.SafeSocketIOInput"]["session_persistence"] is True
+    assert disabled["bot.serving.channels.telegram.SafeTelegramInput"] == ["TELEGRAM_ACCESS_TOKEN", "TELEGRAM_SECRET_TOKEN"]
+    assert enabled["bot.serving.channels.socketio.SafeSocketIOInput"]["session_persistence"] is True
 
 
 def test_a_channel_needs_all_its_required_variables():
     enabled, disabled = render(TEMPLATE, {"SLACK_TOKEN": "xoxb-1"})
-    assert "connectors.slack.SafeSlackInput" not in enabled
-    assert disabled["connectors.slack.SafeSlackInput"] == ["SLACK_SIGNING_SECRET"]
+    assert "bot.serving.channels.slack.SafeSlackInput" not in enabled
+    assert disabled["bot.serving.channels.slack.SafeSlackInput"] == ["SLACK_SIGNING_SECRET"]
     enabled, _ = render(TEMPLATE, {"SLACK_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s"})
-    slack = enabled["connectors.slack.SafeSlackInput"]
+    slack = enabled["bot.serving.channels.slack.SafeSlackInput"]
     # Optional variables fall back to their defaults.
     assert slack == {"slack_token": "xoxb-1", "slack_signing_secret": "s", "slack_channel": "", "api_base_url": "https://slack.com/api/"}
 
@@ -44,8 +44,8 @@ def test_a_channel_needs_all_its_required_variables():
 def test_every_channel_on_with_the_test_environment():
     enabled, disabled = render(TEMPLATE, channel_env("http://127.0.0.1:9"))
     assert disabled == {}
-    assert enabled["connectors.telegram.SafeTelegramInput"]["api_base_url"] == "http://127.0.0.1:9/telegram"
-    assert enabled["connectors.twilio.SafeTwilioInput"]["webhook_url"] == ""
+    assert enabled["bot.serving.channels.telegram.SafeTelegramInput"]["api_base_url"] == "http://127.0.0.1:9/telegram"
+    assert enabled["bot.serving.channels.twilio.SafeTwilioInput"]["webhook_url"] == ""
 
 
 def test_rendered_file_is_private_and_loads(tmp_path: Path):
@@ -53,8 +53,8 @@ def test_rendered_file_is_private_and_loads(tmp_path: Path):
     write(PROJECT_ROOT / "credentials.yml", target, {"TWILIO_ACCOUNT_SID": "AC1", "TWILIO_AUTH_TOKEN": "t", "TWILIO_NUMBER": "+1"})
     assert stat.S_IMODE(os.stat(target).st_mode) == 0o600
     loaded = yaml.safe_load(target.read_text())
-    assert loaded["connectors.twilio.SafeTwilioInput"]["auth_token"] == "t"
-    assert "connectors.telegram.SafeTelegramInput" not in loaded
+    assert loaded["bot.serving.channels.twilio.SafeTwilioInput"]["auth_token"] == "t"
+    assert "bot.serving.channels.telegram.SafeTelegramInput" not in loaded
 
 
 def test_dotenv_is_read(tmp_path: Path):
@@ -65,8 +65,8 @@ def test_dotenv_is_read(tmp_path: Path):
 
 
 def test_channel_labels():
-    assert label("connectors.telegram.SafeTelegramInput") == "telegram"
-    assert label("connectors.rest.SafeRestInput") == "rest"
+    assert label("bot.serving.channels.telegram.SafeTelegramInput") == "telegram"
+    assert label("bot.serving.channels.rest.SafeRestInput") == "rest"
     assert label("socketio") == "socketio"
 
 
@@ -84,17 +84,13 @@ def test_procfile_passes_the_allow_list_to_rasa_and_runs_the_page():
     procfile = dict(
         line.split(":", 1) for line in (PROJECT_ROOT / "Procfile").read_text().splitlines() if line.strip() and not line.startswith("#")
     )
-    rasa = procfile["rasa"]
-    if "scripts/serve.py" in rasa:
-        # Launched through scripts/serve.py, which builds the same `--cors` from connectors.cors.
-        from scripts.serve import rasa_arguments  # type: ignore[import-not-found]
+    # Launched through the launcher, which builds `--cors` from bot.serving.channels.cors.
+    assert procfile["rasa"].strip() == ".venv/bin/python -m bot.serving.launcher rasa"
+    from bot.serving.launcher import rasa_arguments
 
-        arguments = rasa_arguments({"NETBOT_CORS_ORIGINS": "https://example.org"})
-        cors = arguments[arguments.index("--cors") + 1:]
-        assert cors[:3] == ["http://localhost:8080", "http://127.0.0.1:8080", "https://example.org"]
-    else:
-        assert "--cors $(.venv/bin/python -m connectors.cors)" in rasa
-        assert "--credentials build/credentials.yml" in rasa
+    arguments = rasa_arguments({"NETBOT_CORS_ORIGINS": "https://example.org"})
+    cors = arguments[arguments.index("--cors") + 1:]
+    assert cors[:3] == ["http://localhost:8080", "http://127.0.0.1:8080", "https://example.org"]
     assert procfile["web"].strip() == ".venv/bin/python -m bot.web.server"
 
 

@@ -1,4 +1,4 @@
-"""bot.channels: replies shaped per platform, on the bot's real replies (no server needed)."""
+"""bot.shaping: replies shaped per platform, on the bot's real replies (no server needed)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ from typing import List
 import pytest
 
 from bot import answers
-from bot.channels import (
+from bot.dialogue import Turn, respond
+from bot.referral import referral_text
+from bot.shaping import (
     PLATFORMS,
     OutMessage,
     choose,
@@ -20,8 +22,6 @@ from bot.channels import (
     split_closing,
     web_messages,
 )
-from bot.dialogue import Turn, respond
-from bot.referral import referral_text
 
 MESSAGING = ["telegram", "slack", "facebook", "twilio"]
 

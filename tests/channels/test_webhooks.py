@@ -20,9 +20,9 @@ import pytest
 import requests
 from twilio.request_validator import RequestValidator
 
-from bot.channels import PLATFORMS
 from bot.knowledge import get_knowledge_base
 from bot.referral import referral_text
+from bot.shaping import PLATFORMS
 from tests.channels.stacks import (
     FACEBOOK_APP_SECRET,
     FACEBOOK_VERIFY,

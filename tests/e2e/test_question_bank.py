@@ -7,7 +7,7 @@ sure a change to data, config or code cannot quietly break understanding.
 from __future__ import annotations
 
 from bot.knowledge import get_knowledge_base
-from tests.question_bank import AnswerMatcher, ask_all, failures_table, load_bank
+from evaluation.banks import AnswerMatcher, ask_all, failures_table, load_bank
 
 # Measured 96.7% (415/429) on 2026-11-22 (`make eval`; the classifier is deterministic: lbfgs
 # logistic regression with a fixed random_state). The floor: fail below 92%.

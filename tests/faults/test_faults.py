@@ -1,4 +1,4 @@
-"""Faults with real processes (scripts/serve.py, default profile): the action server down,
+"""Faults with real processes (bot/serving/launcher.py, default profile): the action server down,
 killed or hung (SIGSTOP), and Rasa itself killed and started again on the default SQLite
 tracker store. (A graceful stop mid-load is in tests/scale.)
 
@@ -22,9 +22,9 @@ from typing import Iterator, List, Optional
 import pytest
 
 from bot.answers import closing
-from bot.channels import web_messages
 from bot.dialogue import error_reply
 from bot.knowledge import get_knowledge_base
+from bot.shaping import web_messages
 from tests.servers import Stack, require_model, started
 from tests.socket_client import SocketUser
 
@@ -36,7 +36,7 @@ CARCINOID = '/ask_definition{"condition":"carcinoid_syndrome"}'
 ITS_SYMPTOMS = "/ask_symptoms"  # about the conversation's subject
 CANADA = '/inform_region{"region":"canada"}'
 SPECIALIST = "/find_specialist"
-ACTION_TIMEOUT = 3  # seconds Rasa waits for the action server here (scripts/serve.py)
+ACTION_TIMEOUT = 3  # seconds Rasa waits for the action server here (bot/serving/launcher.py)
 
 
 # In every sender id and in texts sent during the faults: test_logs_... greps the logs for it.

@@ -1,5 +1,5 @@
 """Scale-out profile, for real: PostgreSQL tracker store + Redis lock store, two Rasa replicas
-(SANIC_WORKERS=2 each, endpoints.scale.yml through scripts/serve.py) and one action server that
+(SANIC_WORKERS=2 each, endpoints.scale.yml through bot/serving/launcher.py) and one action server that
 answers only requests carrying the shared NETBOT_ACTIONS_TOKEN.
 
 Messages of the same conversations go to both replicas concurrently; the events PostgreSQL holds
@@ -7,7 +7,7 @@ afterwards must show every message exactly once, in order, each turn whole (user
 action_answer and its one reply, before the next user message), and the replies the clients got
 must be those stored replies. Then replica A is stopped in the middle of the load and the same
 conversations carry on on replica B, context (subject, region) included.
-Then scripts/retention.py (make purge-old) deletes the old conversations from PostgreSQL, and only
+Then bot/serving/retention.py (make purge-old) deletes the old conversations from PostgreSQL, and only
 those, while replica B runs.
 """
 
@@ -264,7 +264,7 @@ def test_conversations_continue_on_replica_b_when_replica_a_stops_mid_load(clust
 
 
 def test_retention_deletes_old_conversations_from_postgresql(cluster):
-    """scripts/retention.py (make purge-old) with the scale profile's settings, next to the running
+    """bot/serving/retention.py (make purge-old) with the scale profile's settings, next to the running
     replica: old conversations go, recent ones and those of the tests above stay."""
     postgres = cluster.postgres
     save_dated_conversations(
@@ -278,7 +278,7 @@ def test_retention_deletes_old_conversations_from_postgresql(cluster):
     assert {"retention-old-a", "retention-old-b", "retention-recent"} <= before
     assert len(before) > 3  # the conversations of the tests above
 
-    command = [str(BIN / "python"), str(PROJECT_ROOT / "scripts" / "retention.py")]
+    command = [str(BIN / "python"), str(PROJECT_ROOT / "bot" / "serving" / "retention.py")]
     env = {**os.environ, **cluster.b.env, "NETBOT_RETENTION_DAYS": "30"}  # NETBOT_PROFILE=scale
     dry = subprocess.run([*command, "--dry-run"], env=env, capture_output=True, text=True, timeout=300)
     assert dry.returncode == 0, dry.stderr
@@ -302,7 +302,7 @@ def _hold_lock_many_times(redis_port: int, conversation: str, rounds: int, queue
 
     import redis as redis_client
 
-    from deploy.lock_store import AtomicRedisLockStore
+    from bot.serving.stores.lock_store import AtomicRedisLockStore
 
     store = AtomicRedisLockStore(host="127.0.0.1", port=redis_port, db=1, key_prefix="locktest")
     red = redis_client.Redis(host="127.0.0.1", port=redis_port, db=1)

@@ -1,4 +1,4 @@
-"""Rasa's HTTP API, request-size bound and CORS on real Rasa servers started by scripts/serve.py.
+"""Rasa's HTTP API, request-size bound and CORS on real Rasa servers started by bot/serving/launcher.py.
 
 No trained model is needed: the API, its auth, the size bound and CORS all sit in front of the
 model (Rasa starts without one and answers 409 where a model would be needed, 200 with one).

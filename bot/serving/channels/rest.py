@@ -3,7 +3,7 @@
 Same URL and JSON as Rasa's own (`POST /webhooks/rest/webhook` with `{"sender", "message"}`),
 plus: request validation with clear 4xx errors, a bound on message size, a friendly reply to
 empty messages, and a safe reply (apology + disclaimer + referral) when the bot produced
-nothing, e.g. because the action server is down or too slow (scripts/serve.py bounds the wait).
+nothing, e.g. because the action server is down or too slow (bot/serving/launcher.py bounds the wait).
 
 Flood control per sender, per server process (SenderGuard): at most NETBOT_MAX_PENDING_PER_SENDER
 messages of one conversation in flight (default 3), and a token bucket of NETBOT_RATE_BURST
@@ -38,7 +38,7 @@ from bot.answers import Reply
 from bot.config import settings
 from bot.dialogue import Turn, error_reply, respond
 from bot.knowledge import get_knowledge_base
-from connectors.channel import add_health_route, guarded
+from bot.serving.channels.base import add_health_route, guarded
 
 logger = logging.getLogger(__name__)
 

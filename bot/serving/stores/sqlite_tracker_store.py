@@ -1,7 +1,7 @@
-"""Rasa's SQL tracker store on SQLite, made cheap per turn. Installed by scripts/serve.py.
+"""Rasa's SQL tracker store on SQLite, made cheap per turn. Installed by bot/serving/launcher.py.
 
 endpoints.yml keeps Rasa's own `type: SQL, dialect: sqlite` (so `rasa shell`, `rasa test` and
-scripts/retention.py read the same file); scripts/serve.py makes Rasa build this subclass for it.
+bot/serving/retention.py read the same file); bot/serving/launcher.py makes Rasa build this subclass for it.
 Measured on one turn of our bot (bench/profile_server.py), stock SQLTrackerStore spent:
 
 - ~4 ms per save in `COMMIT`: SQLite's default rollback journal with synchronous=FULL fsyncs
@@ -15,7 +15,7 @@ Measured on one turn of our bot (bench/profile_server.py), stock SQLTrackerStore
   Here the tracker Rasa saved is kept in memory and handed back on the next message of that
   conversation, but only after one indexed query proves the stored conversation has not changed
   since (same number of rows, same first and last row id): another process (a second Sanic
-  worker, scripts/retention.py) that wrote or deleted the conversation meanwhile makes it read
+  worker, bot/serving/retention.py) that wrote or deleted the conversation meanwhile makes it read
   from the database exactly as Rasa does. A cached tracker is handed out once (taken out of the
   cache): a turn that fails before saving leaves nothing stale behind. Only a tracker whose
   events are exactly what `retrieve` would read back is kept (not one where a new session

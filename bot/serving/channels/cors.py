@@ -4,8 +4,8 @@ Always the demo page's own origin (http://localhost:$NETBOT_WEB_PORT and http://
 plus the comma-separated NETBOT_CORS_ORIGINS, e.g. "https://www.example.org,https://example.org".
 Never "*" unless NETBOT_CORS_ORIGINS says so.
 
-`python -m connectors.cors` prints them space-separated, for `rasa run --cors ...` (Procfile);
-connectors.socketio.SafeSocketIOInput checks socket.io connections against the same list.
+`python -m bot.serving.channels.cors` prints them space-separated, for `rasa run --cors ...` (Procfile);
+bot.serving.channels.socketio.SafeSocketIOInput checks socket.io connections against the same list.
 """
 
 from __future__ import annotations

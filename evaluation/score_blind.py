@@ -1,6 +1,6 @@
 """Score the blind banks (tests/blind/) through the real servers, the way users reach the bot.
 
-    python scripts/score_blind.py [--out results/blind-DATE.md]
+    python evaluation/score_blind.py [--out results/blind-DATE.md]
 
 Each bank was written by someone who saw only the source texts and the entry titles (never
 data/nlu, tests/ or an earlier bank). The first score of a bank is its blind score: record it
@@ -35,7 +35,7 @@ import requests  # noqa: E402
 import yaml  # noqa: E402
 
 from bot.knowledge import get_knowledge_base  # noqa: E402
-from tests.question_bank import AnswerMatcher, _squash  # noqa: E402
+from evaluation.banks import AnswerMatcher, _squash  # noqa: E402
 from tests.servers import Stack, started  # noqa: E402
 
 BANKS = ROOT / "tests" / "blind"
@@ -135,7 +135,7 @@ def report(results: Dict[str, Any], commit: str, when: str) -> str:
         f"# Blind banks, scored {when} at commit {commit}",
         "",
         "Through the real Rasa + action servers over REST, started by the shipped launcher",
-        "(`python scripts/score_blind.py`). Banks: tests/blind/ (written 2026-12-01 by helpers who saw",
+        "(`python evaluation/score_blind.py`). Banks: tests/blind/ (written 2026-12-01 by helpers who saw",
         "only ../shared/sources and the entry titles).",
         "",
         "## Questions (issue 12)",

@@ -1,10 +1,10 @@
 """Delete conversations older than N days from the tracker store (SQLite or PostgreSQL).
 
-    python scripts/retention.py --days 30            # or: make purge-old DAYS=30
-    python scripts/retention.py --dry-run            # count only; days from NETBOT_RETENTION_DAYS
+    python bot/serving/retention.py --days 30            # or: make purge-old DAYS=30
+    python bot/serving/retention.py --dry-run            # count only; days from NETBOT_RETENTION_DAYS
 
 A conversation is old when its latest event is older than N days; all of its events go. The
-tracker store is the one the server uses: the endpoints file scripts/serve.py would pick
+tracker store is the one the server uses: the endpoints file bot/serving/launcher.py would pick
 (NETBOT_ENDPOINTS, or endpoints.$NETBOT_PROFILE.yml, else endpoints.yml), with its ${VARIABLES}
 filled from the environment the same way Rasa fills them. Run it daily (cron, or the CronJob in
 deploy/kubernetes/); it is safe next to running servers.
@@ -19,8 +19,8 @@ import time
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:  # also run as a file (python bot/serving/launcher.py)
     sys.path.insert(0, str(ROOT))
 
 DEFAULT_DAYS = 30
@@ -69,11 +69,11 @@ def purge(url: Any, days: float, dry_run: bool = False, now: Optional[float] = N
 
 
 def main(argv: Optional[List[str]] = None) -> int:
-    from scripts.serve import endpoints_source
+    from bot.serving.launcher import endpoints_source
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--days", type=float, default=None, help=f"default: NETBOT_RETENTION_DAYS or {DEFAULT_DAYS}")
-    parser.add_argument("--endpoints", type=Path, default=None, help="default: what scripts/serve.py would use")
+    parser.add_argument("--endpoints", type=Path, default=None, help="default: what bot/serving/launcher.py would use")
     parser.add_argument("--dry-run", action="store_true", help="count, delete nothing")
     args = parser.parse_args(argv)
     days = args.days if args.days is not None else float(os.environ.get("NETBOT_RETENTION_DAYS") or DEFAULT_DAYS)

@@ -3,7 +3,7 @@ reply shaping.
 
 - Origins. Rasa 3.6 builds its socket.io server with `cors_allowed_origins=[]`, which switches
   the Engine.IO origin check off: any web page could open a WebSocket to the bot. Here Engine.IO
-  checks the Origin header against connectors.cors.allowed_origins() (the demo page's origins +
+  checks the Origin header against bot.serving.channels.cors.allowed_origins() (the demo page's origins +
   NETBOT_CORS_ORIGINS, the list the Procfile also gives `rasa run --cors`) and answers 400 to
   any other, on both transports (HTTP long-polling and WebSocket). On the socket.io path
   Engine.IO alone writes the CORS headers: sanic-cors (from `--cors`) is told the request is
@@ -14,7 +14,7 @@ reply shaping.
   and never receives a reply. Here it is awaited. Session ids must look like the ones
   rasa-webchat and this server make (letters, digits, - and _, at most 128).
 - Replies go out as one bubble per reply, Markdown made safe, bare addresses linked, with the
-  follow-up buttons (bot.channels.web_messages).
+  follow-up buttons (bot.shaping.web_messages).
 """
 
 from __future__ import annotations
@@ -38,11 +38,11 @@ from sanic.request import Request
 from sanic_cors.core import SANIC_CORS_EVALUATED
 from socketio import AsyncServer
 
-from bot.channels import web_messages
 from bot.dialogue import error_reply
-from connectors.channel import add_health_route, guarded
-from connectors.cors import allowed_origins
-from connectors.rest import SenderGuard, storable, throttled_reply
+from bot.serving.channels.base import add_health_route, guarded
+from bot.serving.channels.cors import allowed_origins
+from bot.serving.channels.rest import SenderGuard, storable, throttled_reply
+from bot.shaping import web_messages
 
 logger = logging.getLogger(__name__)
 
@@ -117,7 +117,7 @@ class SessionKeys:
 
 
 class SafeSocketIOInput(SocketIOInput):
-    """socket.io for the widget; credentials key `connectors.socketio.SafeSocketIOInput`."""
+    """socket.io for the widget; credentials key `bot.serving.channels.socketio.SafeSocketIOInput`."""
 
     @classmethod
     def name(cls) -> str:

@@ -7,7 +7,7 @@ Differences from rasa.core.channels.telegram:
 - The webhook is registered when the server has started, with that secret token; if Telegram
   cannot be reached the server still starts and says so (POST /webhooks/telegram/set_webhook
   retries). Rasa's connector refuses to start instead.
-- Replies are shaped by bot.channels: at most 4096 characters per message, disclaimer +
+- Replies are shaped by bot.shaping: at most 4096 characters per message, disclaimer +
   referral whole in the last message, follow-ups as an inline keyboard (one button a row).
 - Button presses are acknowledged (answerCallbackQuery) so the client stops its spinner;
   /start and /help are understood.
@@ -32,8 +32,8 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels import inbound_text, shape
-from connectors.channel import MessagingInput, add_health_route, guarded
+from bot.serving.channels.base import MessagingInput, add_health_route, guarded
+from bot.shaping import inbound_text, shape
 
 logger = logging.getLogger(__name__)
 
@@ -75,7 +75,7 @@ class SafeTelegramOutput(TelegramOutput):
 
 
 class SafeTelegramInput(MessagingInput, TelegramInput):
-    """credentials.yml key: connectors.telegram.SafeTelegramInput"""
+    """credentials.yml key: bot.serving.channels.telegram.SafeTelegramInput"""
 
     channel_name = "telegram"
 

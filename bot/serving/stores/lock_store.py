@@ -31,7 +31,7 @@ MAX_ATTEMPTS = 1000
 
 
 class AtomicRedisLockStore(RedisLockStore):
-    """`lock_store: {type: deploy.lock_store.AtomicRedisLockStore, url: ..., port: ...}`"""
+    """`lock_store: {type: bot.serving.stores.lock_store.AtomicRedisLockStore, url: ..., port: ...}`"""
 
     def __init__(self, endpoint_config: Optional[EndpointConfig] = None, **kwargs: Any) -> None:
         if endpoint_config is not None:

@@ -1,7 +1,7 @@
 """Developer tool: replay the question banks through the trained NLU and `bot.dialogue.respond`
 in one process, to study routing changes in seconds (no servers).
 
-    python scripts/simulate_bank.py [--bank tests/question_bank.yml] [--show-failures]
+    python evaluation/simulate_bank.py [--bank tests/question_bank.yml] [--show-failures]
 
 The NLU parses are cached per model (build/parse-cache-<model hash>.json), so a change in
 bot/ is re-scored without re-parsing. This is NOT the measurement: `make eval` sends the banks
@@ -25,7 +25,7 @@ if str(ROOT) not in sys.path:
 
 from bot.dialogue import Turn, respond  # noqa: E402
 from bot.knowledge import get_knowledge_base  # noqa: E402
-from tests.question_bank import BANK, FRESH_BANK, UNSEEN_BANK, AnswerMatcher, Question, load_bank  # noqa: E402
+from evaluation.banks import BANK, FRESH_BANK, UNSEEN_BANK, AnswerMatcher, Question, load_bank  # noqa: E402
 
 MODEL = ROOT / "models" / "netbot.tar.gz"
 

@@ -7,7 +7,7 @@ Differences from rasa.core.channels.facebook:
   names and compares digests with ==).
 - The subscription check (GET hub.mode=subscribe&hub.verify_token=...) answers 403 on a wrong token.
 - Every messaging event of a batch is handled (Rasa's stops after the first).
-- Replies are shaped by bot.channels: at most 2000 characters a message, disclaimer + referral
+- Replies are shaped by bot.shaping: at most 2000 characters a message, disclaimer + referral
   whole in the last one, follow-ups as quick replies (titles of at most 20 characters; longer
   ones are listed in full in the text and the quick replies numbered).
 - Graph API calls run in a worker thread with a timeout (fbmessenger uses blocking requests),
@@ -32,8 +32,8 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels import inbound_text, shape
-from connectors.channel import MessagingInput, add_health_route, guarded
+from bot.serving.channels.base import MessagingInput, add_health_route, guarded
+from bot.shaping import inbound_text, shape
 
 logger = logging.getLogger(__name__)
 
@@ -121,7 +121,7 @@ class SafeMessenger(Messenger):
 
 
 class SafeFacebookInput(MessagingInput, FacebookInput):
-    """credentials.yml key: connectors.facebook.SafeFacebookInput"""
+    """credentials.yml key: bot.serving.channels.facebook.SafeFacebookInput"""
 
     channel_name = "facebook"
 

@@ -3,7 +3,7 @@
 Rasa's connector already checks X-Slack-Signature / X-Slack-Request-Timestamp (HMAC-SHA256 of
 "v0:<timestamp>:<body>" with the signing secret, at most 5 minutes old) and answers 400 to a bad
 one; that is kept. Differences:
-- Replies are shaped by bot.channels: mrkdwn-escaped, at most 3000 characters (a section
+- Replies are shaped by bot.shaping: mrkdwn-escaped, at most 3000 characters (a section
   block's limit), disclaimer + referral whole in the last message, follow-ups as buttons.
 - The Events API URL check (`url_verification`) is answered as Slack expects, {"challenge": ...}
   (Rasa's connector returns a bare JSON string).
@@ -25,8 +25,8 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.channels import shape
-from connectors.channel import MessagingInput, add_health_route, guarded
+from bot.serving.channels.base import MessagingInput, add_health_route, guarded
+from bot.shaping import shape
 
 logger = logging.getLogger(__name__)
 
@@ -68,7 +68,7 @@ class SafeSlackBot(SlackBot):
 
 
 class SafeSlackInput(MessagingInput, SlackInput):
-    """credentials.yml key: connectors.slack.SafeSlackInput"""
+    """credentials.yml key: bot.serving.channels.slack.SafeSlackInput"""
 
     channel_name = "slack"
 

@@ -1,6 +1,6 @@
 """Shape one bot reply for one channel: message length limits, buttons, numbered options.
 
-Pure Python, no Rasa: the connectors in connectors/ call `shape` and only do the sending.
+Pure Python, no Rasa: the connectors in bot/serving/channels/ call `shape` and only do the sending.
 
 Every reply from bot.answers.finish ends with its closing: the disclaimer, then the specialist
 referral. The closing is never cut: when a reply is too long for a platform it is split into

@@ -5,7 +5,7 @@ starts with whatever channels are configured. ${NAME:-default} is optional: the 
 may be empty) is used when NAME is unset. Secrets stay in the environment or in an untracked
 .env file (read when present; the real environment wins), never in the repo.
 
-    python scripts/credentials.py credentials.yml build/credentials.yml
+    python bot/serving/credentials.py credentials.yml build/credentials.yml
 """
 
 from __future__ import annotations
@@ -82,7 +82,7 @@ def write(template_path: Path, target: Path, env: Mapping[str, str]) -> Tuple[Di
     template = yaml.safe_load(template_path.read_text(encoding="utf-8")) or {}
     enabled, disabled = render(template, env)
     target.parent.mkdir(parents=True, exist_ok=True)
-    text = "# Generated from credentials.yml by scripts/credentials.py: do not edit.\n"
+    text = "# Generated from credentials.yml by bot/serving/credentials.py: do not edit.\n"
     text += yaml.safe_dump(enabled, sort_keys=False) if enabled else ""
     # Created private: it holds the channels' secrets.
     fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -93,7 +93,7 @@ def write(template_path: Path, target: Path, env: Mapping[str, str]) -> Tuple[Di
 
 
 def label(channel: str) -> str:
-    """'connectors.telegram.SafeTelegramInput' -> 'telegram'."""
+    """'bot.serving.channels.telegram.SafeTelegramInput' -> 'telegram'."""
     name = channel.rsplit(".", 1)[-1]
     if "." in channel:
         name = re.sub(r"^Safe|Input$", "", name)

@@ -6,7 +6,7 @@ Differences from rasa.core.channels.twilio:
   one gets 403 and nothing is processed. Rasa's connector checks nothing. Set `webhook_url` to
   the exact public URL configured in Twilio when the server runs behind a proxy; without it the
   URL is rebuilt from the request (X-Forwarded-Proto / X-Forwarded-Host are honoured).
-- Replies are shaped by bot.channels for SMS: at most 1600 characters a message (Twilio's
+- Replies are shaped by bot.shaping for SMS: at most 1600 characters a message (Twilio's
   limit), numbered "(1/2)" when split, disclaimer + referral whole in the last one, typographic
   punctuation turned into plain ASCII (keeps messages in the cheaper GSM-7 encoding), and the
   follow-up buttons listed as "Reply with a number". A reply of "2" is turned back into the
@@ -34,8 +34,8 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
-from bot.channels import choose, inbound_text, shape, sms_segments
-from connectors.channel import MessagingInput, add_health_route, guarded
+from bot.serving.channels.base import MessagingInput, add_health_route, guarded
+from bot.shaping import choose, inbound_text, shape, sms_segments
 
 logger = logging.getLogger(__name__)
 
@@ -98,7 +98,7 @@ class SafeTwilioOutput(TwilioOutput):
 
 
 class SafeTwilioInput(MessagingInput, TwilioInput):
-    """credentials.yml key: connectors.twilio.SafeTwilioInput"""
+    """credentials.yml key: bot.serving.channels.twilio.SafeTwilioInput"""
 
     channel_name = "twilio"
 

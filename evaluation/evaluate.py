@@ -12,7 +12,7 @@
 4. Writes results/eval.json, results/eval.md and the headline numbers into README.md (between
    `<!-- eval:start -->` and `<!-- eval:end -->`).
 
-    python scripts/evaluate.py [--skip-heldout] [--no-readme] [--workers N]
+    python evaluation/evaluate.py [--skip-heldout] [--no-readme] [--workers N]
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_su
 from bot.config import PROJECT_ROOT
 from bot.knowledge import get_knowledge_base
 from bot.nlp import normalise_value
-from tests.question_bank import FRESH_BANK, UNSEEN_BANK, AnswerMatcher, Outcome, Question, ask_all, load_bank
+from evaluation.banks import FRESH_BANK, UNSEEN_BANK, AnswerMatcher, Outcome, Question, ask_all, load_bank
 from tests.servers import BIN, CREDENTIALS, MODEL, Stack, wait_for
 
 RESULTS = PROJECT_ROOT / "results"
@@ -88,12 +88,12 @@ def sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def run(cmd: Sequence[str], **kwargs: Any) -> subprocess.CompletedProcess:
+def run(cmd: Sequence[Any], **kwargs: Any) -> subprocess.CompletedProcess:
     log("$ " + " ".join(str(c) for c in cmd))
     return subprocess.run([str(c) for c in cmd], cwd=PROJECT_ROOT, check=True, **kwargs)
 
 
-def timed_training(cmd: Sequence[str], what: str) -> Dict[str, Any]:
+def timed_training(cmd: Sequence[Any], what: str) -> Dict[str, Any]:
     """Run a training command under the shared lock with a cold Rasa cache; time only the run."""
     with training_lock() as waited, tempfile.TemporaryDirectory(prefix="netbot-cache-") as cache:
         load = os.getloadavg()[0]
@@ -264,11 +264,11 @@ def score(questions: Sequence[Question], outcomes: Sequence[Outcome], parses: Se
         per_entry[o.question.entry]["n"] += 1
         per_entry[o.question.entry]["correct"] += int(o.correct)
     failures = []
-    for o, parse, pred in zip(outcomes, parses, pred_intents, strict=True):
+    for o, parse, predicted_intent in zip(outcomes, parses, pred_intents, strict=True):
         if not o.correct:
             failures.append({
                 "text": o.question.text, "context": o.question.context, "expected": o.question.entry, "got": o.answered,
-                "reply_kind": o.kind, "intent": o.question.intent, "predicted_intent": pred,
+                "reply_kind": o.kind, "intent": o.question.intent, "predicted_intent": predicted_intent,
                 "confidence": round(float((parse.get("intent") or {}).get("confidence") or 0.0), 3),
                 "entities": sorted(o.question.values), "predicted_entities": predicted_values(parse),
                 **({"error": o.error} if o.error else {}),

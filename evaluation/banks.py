@@ -1,6 +1,6 @@
 """The held-out question bank (tests/question_bank.yml) and how a reply is scored against it.
 
-Shared by scripts/evaluate.py (`make eval`) and the end-to-end floor check
+Shared by evaluation/evaluate.py (`make eval`) and the end-to-end floor check
 (tests/e2e/test_question_bank.py). Which entry answered is read from the reply text itself: the
 knowledge-base answer (entry or variant) that the reply contains, exactly as a person sees it.
 """

@@ -1,0 +1,1 @@
+"""Tracker and lock stores of ours (loaded by module path from the endpoints files)."""
