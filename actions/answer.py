@@ -7,7 +7,7 @@ from abc import ABC, abstractmethod
 from typing import Any, Dict, List, Optional
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ActionExecuted, Restarted, SessionStarted, SlotSet, UserUtteranceReverted
+from rasa_sdk.events import Restarted, SlotSet, UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.answers import Reply
@@ -95,37 +95,3 @@ class ActionBack(SafeReplyAction):
 
     def events_after(self, reply: Reply) -> List[Dict[str, Any]]:
         return [UserUtteranceReverted(), UserUtteranceReverted()]
-
-
-def _typed_session_start(tracker: Tracker) -> bool:
-    """Whether the latest user or action event is the user's own /session_start (when Rasa
-    starts a session by itself, an action ran after the latest user message)."""
-    for event in reversed(tracker.events):
-        if event.get("event") in ("user", "action"):
-            intent = (event.get("parse_data") or {}).get("intent") or {}
-            return event.get("event") == "user" and intent.get("name") == "session_start"
-    return False
-
-
-class ActionSessionStart(Action):
-    """A new session, as Rasa's own starts it (slots carried over: domain.yml session_config),
-    plus a reply when the user typed /session_start (Rasa's own says nothing). When Rasa
-    starts a session by itself, before the user's first message, nothing is said."""
-
-    def name(self) -> str:
-        return "action_session_start"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
-    ) -> List[Dict[str, Any]]:
-        events: List[Dict[str, Any]] = [SessionStarted()]
-        events += [SlotSet(name, value) for name, value in tracker.slots.items() if value is not None]
-        if _typed_session_start(tracker):
-            try:
-                reply = command_reply("session_start", tracker.get_slot("region"))
-            except Exception:  # the user must always get a safe reply
-                logger.exception("action_session_start failed")
-                reply = error_reply(tracker.get_slot("region"))
-            dispatcher.utter_message(**reply.as_message())  # type: ignore[arg-type]
-        events.append(ActionExecuted("action_listen"))
-        return events

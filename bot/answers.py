@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterable, List, Optional, Protocol, Sequence, Tuple
 
 from bot.knowledge import KnowledgeBase, Resolution
 from bot.referral import referral_text
+from bot.shaping import REPLY_KEY
 
 MAX_BUTTONS = 4
 MAX_RELATED = 3
@@ -28,20 +29,53 @@ class Button:
 
 @dataclass
 class Reply:
-    """One bot message."""
+    """One bot message, in parts: the channels shape it from these fields, never by parsing text.
 
-    text: str
+    `body` is what the bot says (lines joined by newlines), `citation` names the sources,
+    `closing` is the disclaimer then the specialist referral; `text` is all three, in order.
+    """
+
+    body: str
     kind: str
+    citation: str = ""
+    closing: str = ""
     buttons: List[Button] = field(default_factory=list)
     entry: Optional[str] = None  # entry key ("id" or "id:variant") when an entry answered
     sources: Tuple[str, ...] = ()
     slots: Dict[str, Optional[str]] = field(default_factory=dict)
 
+    @property
+    def text(self) -> str:
+        return "\n".join(x for x in (self.body, self.citation, self.closing) if x)
+
+    def parts(self) -> Dict[str, object]:
+        return {
+            "body": self.body,
+            "citation": self.citation,
+            "closing": self.closing,
+            "kind": self.kind,
+            "entry": self.entry,
+            "sources": list(self.sources),
+        }
+
     def as_message(self) -> Dict[str, object]:
-        message: Dict[str, object] = {"text": self.text}
+        """The bot message: `text` for clients that show text only, `buttons`, and the parts
+        under REPLY_KEY (Rasa passes unknown keys of a bot message on to the output channel)."""
+        message: Dict[str, object] = {"text": self.text, REPLY_KEY: self.parts()}
         if self.buttons:
             message["buttons"] = [b.as_dict() for b in self.buttons]
         return message
+
+
+class Texts(Protocol):
+    """What composing a closing needs: the contacts and the fixed messages (a KnowledgeBase, or
+    bot.messages.FixedTexts in the Rasa process, which has no need of the entries)."""
+
+    @property
+    def contacts(self) -> Dict[str, Any]: ...
+
+    @property
+    def messages(self) -> Dict[str, str]: ...
 
 
 def citation(kb: KnowledgeBase, source_ids: Iterable[str]) -> str:
@@ -53,11 +87,11 @@ def citation(kb: KnowledgeBase, source_ids: Iterable[str]) -> str:
     return f"{label}: {'; '.join(names)}."
 
 
-def closing(kb: KnowledgeBase, region: Optional[str], short: bool = False) -> str:
+def closing(texts: Texts, region: Optional[str], short: bool = False) -> str:
     """Disclaimer, then the specialist referral: the end of every message."""
-    disclaimer = kb.contacts["disclaimer_short" if short else "disclaimer"].strip()
-    referral = referral_text(kb, region)
-    return f"{disclaimer}\n{kb.messages['referral_label']}: {referral}"
+    disclaimer = str(texts.contacts["disclaimer_short" if short else "disclaimer"]).strip()
+    referral = referral_text(texts, region)
+    return f"{disclaimer}\n{texts.messages['referral_label']}: {referral}"
 
 
 def finish(
@@ -72,9 +106,20 @@ def finish(
     short: bool = False,
 ) -> Reply:
     body = "\n".join(p.strip() for p in parts if p and p.strip())
-    cite = citation(kb, sources)
-    text = "\n".join(x for x in (body, cite, closing(kb, region, short)) if x)
-    return Reply(text=text, kind=kind, buttons=list(buttons)[:MAX_BUTTONS], entry=entry, sources=tuple(dict.fromkeys(sources)))
+    return Reply(
+        body=body,
+        kind=kind,
+        citation=citation(kb, sources),
+        closing=closing(kb, region, short),
+        buttons=list(buttons)[:MAX_BUTTONS],
+        entry=entry,
+        sources=tuple(dict.fromkeys(sources)),
+    )
+
+
+def fixed_reply(texts: Texts, key: str, region: Optional[str], kind: str, **fmt: str) -> Reply:
+    """A fixed, non-medical message from messages.yml with the short closing."""
+    return Reply(body=texts.messages[key].format(**fmt).strip(), kind=kind, closing=closing(texts, region, short=True))
 
 
 def button_for(kb: KnowledgeBase, entry_id: str, variant: Optional[str] = None, title: Optional[str] = None) -> Button:

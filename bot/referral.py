@@ -66,8 +66,9 @@ def region_from_values(values: Iterable[str]) -> Optional[str]:
     return named.pop() if len(named) == 1 else None
 
 
-def referral_text(kb: KnowledgeBase, region: Optional[str]) -> str:
-    """The specialist referral for `region` (all three contacts, short, when unknown)."""
+def referral_text(kb: Any, region: Optional[str]) -> str:
+    """The specialist referral for `region` (all three contacts, short, when unknown); `kb` is
+    anything with the contacts (a KnowledgeBase, or bot.messages.FixedTexts)."""
     contacts = kb.contacts["referral"]
     if region in ("us", "canada", "uk"):
         block = contacts[region]

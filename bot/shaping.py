@@ -20,6 +20,9 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 
 LINE = "\n"
+# The key of a bot message that carries its parts (bot.answers.Reply.parts()): body, citation,
+# closing, kind, entry, sources. Rasa passes a bot message's unknown keys on to the output channel.
+REPLY_KEY = "reply"
 
 
 @dataclass(frozen=True)
@@ -193,50 +196,31 @@ def _buttons(spec: Platform, buttons: Sequence[Mapping[str, Any]]) -> List[Dict[
     return out
 
 
-def _closing_markers() -> Tuple[str, ...]:
-    """How the closing of a reply starts: the disclaimers of the knowledge base."""
-    global _MARKERS
-    if _MARKERS is None:
-        try:
-            from bot.knowledge import get_knowledge_base
+def message_parts(message: Mapping[str, Any]) -> Tuple[str, str, List[Mapping[str, Any]]]:
+    """(what comes before the closing, the closing, the buttons) of one bot message.
 
-            contacts = get_knowledge_base().contacts
-            _MARKERS = tuple(str(contacts[k]).strip() for k in ("disclaimer", "disclaimer_short") if contacts.get(k))
-        except Exception:  # no knowledge base here: fall back to the last line
-            _MARKERS = ()
-    return _MARKERS
-
-
-_MARKERS: Optional[Tuple[str, ...]] = None
-
-
-def split_closing(text: str, markers: Optional[Sequence[str]] = None) -> Tuple[str, str]:
-    """(everything before the closing, the closing): the closing starts at the last disclaimer.
-
-    Without a disclaimer in the text, the last line is kept whole as the closing.
+    The bot's messages carry their parts (bot.answers.Reply.as_message, under REPLY_KEY): the
+    body and the citation, then the closing (disclaimer + referral). A message without parts
+    (none of ours) is shaped as one block with no closing of its own.
     """
-    markers = _closing_markers() if markers is None else markers
-    start = max((text.rfind(m) for m in markers if m), default=-1)
-    if start < 0:
-        head, _, last = text.rpartition("\n")
-        return head.rstrip(), last.strip()
-    return text[:start].rstrip(), text[start:].strip()
+    parts = message.get(REPLY_KEY)
+    buttons = list(message.get("buttons") or [])
+    if isinstance(parts, Mapping):
+        head = LINE.join(str(parts.get(k) or "").strip() for k in ("body", "citation") if parts.get(k))
+        return head, str(parts.get("closing") or "").strip(), buttons
+    return str(message.get("text") or "").strip(), "", buttons
 
 
-def shape(
-    channel: Union[str, Platform],
-    text: str,
-    buttons: Sequence[Mapping[str, Any]] = (),
-    markers: Optional[Sequence[str]] = None,
-) -> List[OutMessage]:
-    """The messages to send for one bot reply on `channel`, in order.
+def shape(channel: Union[str, Platform], message: Mapping[str, Any]) -> List[OutMessage]:
+    """The messages to send for one bot message on `channel`, in order.
 
     Each message fits the platform's limit; the reply's closing (disclaimer + referral) is whole
     and in the last message, which also carries the buttons. Lines are kept; a reply is split
     between lines first, then between sentences, then between words.
     """
     spec = platform(channel)
-    head, closing = split_closing((text or "").replace("\r\n", "\n").strip(), markers)
+    head, closing, buttons = message_parts(message)
+    head = head.replace("\r\n", "\n")
 
     def local(part: str) -> str:
         if spec.ascii_punctuation:
@@ -305,10 +289,11 @@ def safe_markdown(text: str) -> str:
     return _UNSAFE_LINK.sub("]", text.replace("<", "&lt;"))
 
 
-def web_messages(text: str, buttons: Sequence[Mapping[str, Any]] = ()) -> List[OutMessage]:
+def web_messages(message: Mapping[str, Any]) -> List[OutMessage]:
     """The website widget: the reply in one bubble (Markdown), bare addresses linked, lines kept."""
     spec = PLATFORMS["socketio"]
-    text = safe_markdown((text or "").replace("\r\n", "\n").strip())
+    head, closing, buttons = message_parts(message)
+    text = safe_markdown(LINE.join(x for x in (head, closing) if x).replace("\r\n", "\n"))
     bubble = OutMessage(linkify(text).replace("\n", "  \n"), _buttons(spec, buttons))
     return [bubble]
 

@@ -52,3 +52,12 @@ def bare_stack(tmp_path_factory, channel_stack: Stack) -> Iterator[Stack]:
     credentials = render_credentials(workdir / "credentials.yml", {"TELEGRAM_ACCESS_TOKEN": "123:abc"})
     with started(Stack(workdir, actions_port=channel_stack.actions_port), actions=False, credentials=credentials) as running:
         yield running
+
+
+@pytest.fixture(scope="session")
+def down_stack(tmp_path_factory, stand_in: StandIn) -> Iterator[Stack]:
+    """Rasa with every channel on and no action server at its address (down)."""
+    workdir = tmp_path_factory.mktemp("down")
+    credentials = render_credentials(workdir / "credentials.yml", channel_env(stand_in.url))
+    with started(Stack(workdir), actions=False, credentials=credentials) as running:
+        yield running

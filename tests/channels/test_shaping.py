@@ -17,9 +17,9 @@ from bot.shaping import (
     escape_slack,
     inbound_text,
     linkify,
+    message_parts,
     shape,
     sms_segments,
-    split_closing,
     web_messages,
 )
 
@@ -48,13 +48,19 @@ def closing_of(kb, region=None, short=False) -> str:
     return answers.closing(kb, region, short)
 
 
+def said(kb, body: str, buttons=()) -> dict:
+    """A bot message with `body` and the short closing, as the action sends it."""
+    buttons = [answers.Button(b["title"], b["payload"]) for b in buttons]
+    return answers.Reply(body=body, kind="smalltalk", closing=closing_of(kb, short=True), buttons=buttons).as_message()
+
+
 def joined(messages: List[OutMessage]) -> str:
     return "\n".join(re.sub(r"^\(\d+/\d+\) ", "", m.text) for m in messages)
 
 
 @pytest.mark.parametrize("channel", MESSAGING)
 def test_short_answer_is_one_message_ending_with_disclaimer_and_referral(channel, carcinoid, kb):
-    messages = shape(channel, carcinoid.text, [b.as_dict() for b in carcinoid.buttons])
+    messages = shape(channel, carcinoid.as_message())
     assert len(messages) == 1
     text = messages[0].text
     assert text.startswith("Carcinoid syndrome is a group of symptoms")
@@ -66,7 +72,7 @@ def test_short_answer_is_one_message_ending_with_disclaimer_and_referral(channel
 @pytest.mark.parametrize("channel", MESSAGING)
 def test_long_reply_is_split_within_the_limit_and_the_closing_is_whole_in_the_last_message(channel, long_reply, kb):
     limit = PLATFORMS[channel].max_chars
-    messages = shape(channel, long_reply.text, [b.as_dict() for b in long_reply.buttons])
+    messages = shape(channel, long_reply.as_message())
     assert len(messages) >= 2
     assert all(0 < len(m.text) <= limit for m in messages), [len(m.text) for m in messages]
     closing = closing_of(kb, "uk")
@@ -81,7 +87,7 @@ def test_long_reply_is_split_within_the_limit_and_the_closing_is_whole_in_the_la
 
 
 def test_sms_parts_are_numbered_and_fit_twilio(long_reply):
-    messages = shape("twilio", long_reply.text, [b.as_dict() for b in long_reply.buttons])
+    messages = shape("twilio", long_reply.as_message())
     total = len(messages)
     assert [m.text.split(" ", 1)[0] for m in messages] == [f"({i}/{total})" for i in range(1, total + 1)]
     assert all(len(m.text) <= 1600 for m in messages)
@@ -89,7 +95,7 @@ def test_sms_parts_are_numbered_and_fit_twilio(long_reply):
 
 
 def test_sms_gets_numbered_options_instead_of_buttons(carcinoid, kb):
-    (message,) = shape("twilio", carcinoid.text, [b.as_dict() for b in carcinoid.buttons])
+    (message,) = shape("twilio", carcinoid.as_message())
     assert message.buttons == []
     lines = message.text.split("\n")
     start = lines.index("Reply with a number for more:")
@@ -110,8 +116,7 @@ def test_sms_number_reply_is_the_option_payload(carcinoid):
 
 
 def test_sms_uses_plain_punctuation_to_stay_in_gsm7(kb):
-    text = "It\u2019s \u201cusually\u201d slow \u2013 months\u2026\n" + closing_of(kb)
-    (message,) = shape("twilio", text)
+    (message,) = shape("twilio", said(kb, "It\u2019s \u201cusually\u201d slow \u2013 months\u2026"))
     assert message.text.startswith("It's \"usually\" slow - months...")
     assert sms_segments("a" * 160) == 1 and sms_segments("a" * 161) == 2
     assert sms_segments("\u00e9" * 160) == 1  # é is in GSM-7
@@ -120,7 +125,7 @@ def test_sms_uses_plain_punctuation_to_stay_in_gsm7(kb):
 
 
 def test_facebook_quick_reply_titles_fit_20_characters_and_full_titles_are_listed(carcinoid):
-    (message,) = shape("facebook", carcinoid.text, [b.as_dict() for b in carcinoid.buttons])
+    (message,) = shape("facebook", carcinoid.as_message())
     assert all(len(b["title"]) <= 20 for b in message.buttons)
     assert [b["payload"] for b in message.buttons] == [b.payload for b in carcinoid.buttons]
     assert message.buttons[0]["title"].startswith("1. ")
@@ -129,7 +134,7 @@ def test_facebook_quick_reply_titles_fit_20_characters_and_full_titles_are_liste
 
 def test_short_titles_are_used_as_they_are(kb):
     buttons = [{"title": "Symptoms", "payload": "/ask_symptoms"}]
-    (message,) = shape("facebook", "Hi.\n" + closing_of(kb), buttons)
+    (message,) = shape("facebook", said(kb, "Hi.", buttons))
     assert message.buttons == buttons
     assert "More on this" not in message.text
 
@@ -137,13 +142,13 @@ def test_short_titles_are_used_as_they_are(kb):
 def test_telegram_payload_over_64_bytes_falls_back_to_the_title(kb):
     long_payload = '/ask_definition{"condition":"' + "x" * 80 + '"}'
     buttons = [{"title": "Carcinoid heart disease", "payload": long_payload}, {"title": "Ok", "payload": "/greet"}]
-    (message,) = shape("telegram", "Hi.\n" + closing_of(kb), buttons)
+    (message,) = shape("telegram", said(kb, "Hi.", buttons))
     assert message.buttons[0] == {"title": "Carcinoid heart disease", "payload": "Carcinoid heart disease"}
     assert message.buttons[1] == {"title": "Ok", "payload": "/greet"}
 
 
 def test_slack_text_is_escaped_for_mrkdwn(kb):
-    (message,) = shape("slack", "Use <!channel> & <script>x</script>\n" + closing_of(kb))
+    (message,) = shape("slack", said(kb, "Use <!channel> & <script>x</script>"))
     assert message.text.startswith("Use &lt;!channel&gt; &amp; &lt;script&gt;x&lt;/script&gt;")
     assert escape_slack("a<b>&c") == "a&lt;b&gt;&amp;c"
 
@@ -151,37 +156,39 @@ def test_slack_text_is_escaped_for_mrkdwn(kb):
 def test_button_count_respects_the_platform(kb):
     buttons = [{"title": f"Option {i}", "payload": f"/p{i}"} for i in range(20)]
     for channel in ("telegram", "slack", "facebook"):
-        (message,) = shape(channel, "Hi.\n" + closing_of(kb), buttons)
+        (message,) = shape(channel, said(kb, "Hi.", buttons))
         assert len(message.buttons) == PLATFORMS[channel].max_buttons
 
 
-def test_closing_is_found_by_the_disclaimer_whatever_the_separators(kb):
-    text = "Answer line one.\n\nAnswer two.\n" + closing_of(kb, short=True)
-    head, closing = split_closing(text)
-    assert head == "Answer line one.\n\nAnswer two."
+def test_parts_come_from_the_message_not_from_its_text(kb):
+    """The closing is the message's own part: a body that quotes the disclaimer stays in the body."""
+    disclaimer = str(kb.contacts["disclaimer"]).strip()
+    message = said(kb, f"Answer line one.\nThe bot says: {disclaimer}")
+    head, closing, _ = message_parts(message)
+    assert head == f"Answer line one.\nThe bot says: {disclaimer}"
     assert closing == closing_of(kb, short=True)
-    assert split_closing("a\nb\nlast line", markers=[]) == ("a\nb", "last line")
+    assert message_parts({"text": "a\nb"}) == ("a\nb", "", [])
 
 
 def test_a_tiny_limit_still_sends_everything_with_the_closing_last(carcinoid, kb):
     from dataclasses import replace
 
     tiny = replace(PLATFORMS["telegram"], max_chars=120)
-    messages = shape(tiny, carcinoid.text)
+    messages = shape(tiny, carcinoid.as_message())
     assert all(len(m.text) <= 120 for m in messages)
     assert messages[-1].text.endswith(referral_text(kb, None)[-60:])
     assert carcinoid.text.split("\n")[0][:100] in joined(messages).replace("\n", " ")
 
 
 def test_web_bubble_links_bare_addresses_and_keeps_lines(carcinoid):
-    (bubble,) = web_messages(carcinoid.text, [b.as_dict() for b in carcinoid.buttons])
+    (bubble,) = web_messages(carcinoid.as_message())
     assert "([netrf.org](https://netrf.org))" in bubble.text
     assert "  \nSources:" in bubble.text
     assert [b["payload"] for b in bubble.buttons] == [b.payload for b in carcinoid.buttons]
 
 
 def test_web_bubble_has_no_html_or_script_links():
-    (bubble,) = web_messages("[x](javascript:alert(1)) [y]( JAVASCRIPT:alert(3)) <javascript:alert(2)> <img src=x onerror=alert(4)> [ok](https://netrf.org)")
+    (bubble,) = web_messages({"text": "[x](javascript:alert(1)) [y]( JAVASCRIPT:alert(3)) <javascript:alert(2)> <img src=x onerror=alert(4)> [ok](https://netrf.org)"})
     assert "javascript:alert(1)" not in bubble.text and "JAVASCRIPT" not in bubble.text
     assert "<" not in bubble.text
     assert "&lt;img src=x" in bubble.text
@@ -214,4 +221,4 @@ def test_inbound_commands(text, expected):
 
 def test_unknown_channel_is_an_error():
     with pytest.raises(ValueError):
-        shape("carrier-pigeon", "hi")
+        shape("carrier-pigeon", {"text": "hi"})

@@ -450,3 +450,51 @@ def test_unconfigured_channels_are_off_and_the_server_still_starts(bare_stack, s
 def test_every_configured_channel_is_up(channel_stack):
     for channel in ("rest", "socketio", "telegram", "slack", "facebook", "twilio"):
         assert requests.get(f"{channel_stack.url}/webhooks/{channel}/", timeout=30).json() == {"status": "ok"}, channel
+
+
+# ---- the action server down: every channel still answers safely -----------------------------
+
+APOLOGY = KB.messages["error"].split(".")[0]
+
+
+def assert_apology(text: str) -> None:
+    assert text.startswith(APOLOGY), text[:200]
+    assert_safe_ending(text)
+
+
+def test_telegram_answers_safely_with_the_action_server_down(down_stack, stand_in: StandIn):
+    chat = random.randint(10**9, 2 * 10**9)
+    assert telegram(down_stack, telegram_update("telegram_message.json", chat)).status_code == 200
+    (sent,) = stand_in.wait_for(sent_to_chat(chat))
+    assert_apology(sent.form["text"])
+
+
+def test_slack_answers_safely_with_the_action_server_down(down_stack, stand_in: StandIn):
+    user, channel = slack_ids()
+    body = slack_event(user, channel)
+    assert slack_post(down_stack, body, "application/json", slack_signed(body)).status_code == 200
+    (sent,) = stand_in.wait_for(posted_to_slack(channel))
+    assert_apology(sent.json["blocks"][0]["text"]["text"])
+
+
+def test_facebook_answers_safely_with_the_action_server_down(down_stack, stand_in: StandIn):
+    psid = str(random.randint(10**15, 10**16))
+    body = facebook_body("facebook_message.json", psid)
+    assert facebook_post(down_stack, body, fb_signature(body)).status_code == 200
+    (sent,) = stand_in.wait_for(messages_to(psid))
+    assert_apology(sent.json["message"]["text"])
+
+
+def test_twilio_answers_safely_with_the_action_server_down(down_stack, stand_in: StandIn):
+    number = phone()
+    params = sms(number, "what is carcinoid syndrome?")
+    url = f"{down_stack.url}/webhooks/twilio/webhook"
+    assert twilio_post(down_stack, params, twilio_sign(url, params)).status_code == 200
+    sent = stand_in.wait_for(texts_to(number))
+    assert_apology("\n".join(r.form["Body"] for r in sent))
+
+
+def test_rest_answers_safely_with_the_action_server_down(down_stack):
+    reply = down_stack.say(f"down-{random.randint(1, 10**9)}", "what is carcinoid syndrome?")
+    assert reply.status_code == 200
+    assert_apology(reply.json()[0]["text"])

@@ -63,7 +63,7 @@ def assert_apology(text: str) -> None:
 
 def assert_web_apology(text: str) -> None:
     """The same apology, disclaimer and referral, as the widget shows it (addresses linked)."""
-    assert text == web_messages(APOLOGY, [])[0].text
+    assert text == web_messages(error_reply(None).as_message())[0].text
 
 
 def assert_answer(text: str, start: str) -> None:

@@ -22,7 +22,7 @@ import hashlib
 import hmac
 import json
 import logging
-from typing import Any, Awaitable, Callable, Dict, List, Optional
+from typing import Any, Awaitable, Callable, Dict, Optional
 
 from fbmessenger import MessengerClient
 from fbmessenger.sender_actions import SenderAction
@@ -32,8 +32,8 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.serving.channels.base import MessagingInput, add_health_route, guarded
-from bot.shaping import inbound_text, shape
+from bot.serving.channels.base import MessagingInput, ShapedOutput, add_health_route, guarded
+from bot.shaping import OutMessage, inbound_text
 
 logger = logging.getLogger(__name__)
 
@@ -58,7 +58,9 @@ def signature_valid(app_secret: str, body: bytes, sha256_header: Optional[str], 
     return False
 
 
-class SafeMessengerBot(MessengerBot):
+class SafeMessengerBot(ShapedOutput, MessengerBot):
+    platform = "facebook"
+
     async def _post(self, call: Callable[..., Any], *args: Any) -> None:
         try:
             result = await asyncio.to_thread(call, *args, timeout=TIMEOUT_SECONDS)
@@ -71,24 +73,13 @@ class SafeMessengerBot(MessengerBot):
     async def send_action(self, recipient_id: str, sender_action: str) -> None:
         await self._post(self.messenger_client.send_action, SenderAction(sender_action).to_dict(), recipient_id)
 
-    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
-        await self.send_text_with_buttons(recipient_id, text, [], **kwargs)
-
-    async def send_quick_replies(
-        self, recipient_id: str, text: str, quick_replies: List[Dict[str, Any]], **kwargs: Any
-    ) -> None:
-        await self.send_text_with_buttons(recipient_id, text, quick_replies, **kwargs)
-
-    async def send_text_with_buttons(
-        self, recipient_id: str, text: str, buttons: List[Dict[str, Any]], **kwargs: Any
-    ) -> None:
-        for message in shape("facebook", text, buttons):
-            payload: Dict[str, Any] = {"text": message.text}
-            if message.buttons:
-                payload["quick_replies"] = [
-                    {"content_type": "text", "title": b["title"], "payload": b["payload"]} for b in message.buttons
-                ]
-            await self._post(self.messenger_client.send, payload, recipient_id, "RESPONSE")
+    async def send_shaped(self, recipient_id: str, message: OutMessage) -> None:
+        payload: Dict[str, Any] = {"text": message.text}
+        if message.buttons:
+            payload["quick_replies"] = [
+                {"content_type": "text", "title": b["title"], "payload": b["payload"]} for b in message.buttons
+            ]
+        await self._post(self.messenger_client.send, payload, recipient_id, "RESPONSE")
 
 
 class SafeMessenger(Messenger):

@@ -25,13 +25,15 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.serving.channels.base import MessagingInput, add_health_route, guarded
-from bot.shaping import shape
+from bot.serving.channels.base import MessagingInput, ShapedOutput, add_health_route, guarded
+from bot.shaping import OutMessage
 
 logger = logging.getLogger(__name__)
 
 
-class SafeSlackBot(SlackBot):
+class SafeSlackBot(ShapedOutput, SlackBot):
+    platform = "slack"
+
     def __init__(
         self,
         token: str,
@@ -44,27 +46,21 @@ class SafeSlackBot(SlackBot):
         if api_base_url:
             self.client = AsyncWebClient(token, proxy=proxy, base_url=api_base_url.rstrip("/") + "/")
 
-    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
-        await self.send_text_with_buttons(recipient_id, text, [], **kwargs)
-
-    async def send_text_with_buttons(
-        self, recipient_id: str, text: str, buttons: List[Dict[str, Any]], **kwargs: Any
-    ) -> None:
+    async def send_shaped(self, recipient_id: str, message: OutMessage) -> None:
         recipient = self.slack_channel or recipient_id
-        for message in shape("slack", text, buttons):
-            blocks: List[Dict[str, Any]] = [{"type": "section", "text": {"type": "mrkdwn", "text": message.text}}]
-            if message.buttons:
-                blocks.append(
-                    {
-                        "type": "actions",
-                        "elements": [
-                            {"type": "button", "text": {"type": "plain_text", "text": b["title"]}, "value": b["payload"]}
-                            for b in message.buttons
-                        ],
-                    }
-                )
-            # `text` is the notification / fallback text; the blocks are what is shown.
-            await self._post_message(channel=recipient, text=message.text, blocks=blocks, unfurl_links=False)
+        blocks: List[Dict[str, Any]] = [{"type": "section", "text": {"type": "mrkdwn", "text": message.text}}]
+        if message.buttons:
+            blocks.append(
+                {
+                    "type": "actions",
+                    "elements": [
+                        {"type": "button", "text": {"type": "plain_text", "text": b["title"]}, "value": b["payload"]}
+                        for b in message.buttons
+                    ],
+                }
+            )
+        # `text` is the notification / fallback text; the blocks are what is shown.
+        await self._post_message(channel=recipient, text=message.text, blocks=blocks, unfurl_links=False)
 
 
 class SafeSlackInput(MessagingInput, SlackInput):

@@ -11,8 +11,13 @@ reply shaping.
   browsers reject.
 - Sessions. With the pinned python-socketio (5.x, where AsyncServer.enter_room is a coroutine)
   Rasa 3.6 calls enter_room without awaiting it, so the browser never joins its session's room
-  and never receives a reply. Here it is awaited. Session ids must look like the ones
-  rasa-webchat and this server make (letters, digits, - and _, at most 128).
+  and never receives a reply. Here it is awaited. A session belongs to its connection: the
+  server hands out signed ids (SessionKeys), a reload restores a session only with an id the
+  server signed, and a message always goes to the session bound to its connection, never to
+  another id it names.
+- Messages go through the channel core (bot.serving.channels.base.guarded): bounded metadata
+  and text, flood control, and never silence. A frame that is not a message object, or comes
+  with extra arguments, gets the friendly "no text" reply.
 - Replies go out as one bubble per reply, Markdown made safe, bare addresses linked, with the
   follow-up buttons (bot.shaping.web_messages).
 """
@@ -24,11 +29,10 @@ import hmac
 import inspect
 import json
 import logging
-import os
 import re
 import secrets
 import uuid
-from typing import Any, Awaitable, Callable, Dict, List, Optional
+from typing import Any, Awaitable, Callable, Dict, Optional
 
 import rasa.core.channels.channel
 from rasa.core.channels.channel import UserMessage
@@ -38,15 +42,13 @@ from sanic.request import Request
 from sanic_cors.core import SANIC_CORS_EVALUATED
 from socketio import AsyncServer
 
-from bot.dialogue import error_reply
+from bot.config import settings
 from bot.serving.channels.base import add_health_route, guarded
 from bot.serving.channels.cors import allowed_origins
-from bot.serving.channels.rest import SenderGuard, storable, throttled_reply
 from bot.shaping import web_messages
 
 logger = logging.getLogger(__name__)
 
-MAX_MESSAGE_CHARS = 100_000
 SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
 
 
@@ -55,25 +57,20 @@ def valid_session_id(value: Any) -> bool:
 
 
 class SafeSocketIOOutput(SocketIOOutput):
-    sent = False  # whether anything went out, so that the input never leaves a user in silence
+    """One bubble per bot message, shaped from its parts (bot.shaping.web_messages)."""
 
-    async def _send_message(self, socket_id: str, response: Any) -> None:
+    sent = False  # whether anything went out (the channel core answers a silence)
+
+    async def send_response(self, recipient_id: str, message: Dict[str, Any]) -> None:
         self.sent = True
-        await super()._send_message(socket_id, response)
+        for bubble in web_messages(message):
+            out: Dict[str, Any] = {"text": bubble.text}
+            if bubble.buttons:
+                out["quick_replies"] = [{"content_type": "text", "title": b["title"], "payload": b["payload"]} for b in bubble.buttons]
+            await self._send_message(recipient_id, out)
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
-        await self.send_text_with_buttons(recipient_id, text, [], **kwargs)
-
-    async def send_text_with_buttons(
-        self, recipient_id: str, text: str, buttons: List[Dict[str, Any]], **kwargs: Any
-    ) -> None:
-        for bubble in web_messages(text, buttons):
-            message: Dict[str, Any] = {"text": bubble.text}
-            if bubble.buttons:
-                message["quick_replies"] = [
-                    {"content_type": "text", "title": b["title"], "payload": b["payload"]} for b in bubble.buttons
-                ]
-            await self._send_message(recipient_id, message)
+        await self.send_response(recipient_id, {"text": text})
 
 
 class EngineIOCorsBlueprint(SocketBlueprint):
@@ -100,7 +97,7 @@ class SessionKeys:
     """
 
     def __init__(self, secret: Optional[str] = None) -> None:
-        self.secret = (secret or os.environ.get("NETBOT_SESSION_SECRET") or secrets.token_hex(32)).encode()
+        self.secret = (secret or settings().session_secret or secrets.token_hex(32)).encode()
 
     def _signature(self, nonce: str) -> str:
         return hmac.new(self.secret, nonce.encode(), hashlib.sha256).hexdigest()[:32]
@@ -129,7 +126,7 @@ class SafeSocketIOInput(SocketIOInput):
         return SafeSocketIOOutput(self.sio, self.bot_message_evt)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        on_new_message = guarded(on_new_message)
+        handle = guarded(on_new_message)
         origins = allowed_origins()
         sio = AsyncServer(async_mode="sanic", cors_allowed_origins=origins)
         webhook = add_health_route(EngineIOCorsBlueprint(sio, self.socketio_path, "socketio_webhook", __name__))
@@ -165,41 +162,26 @@ class SafeSocketIOInput(SocketIOInput):
                 await _awaited(sio.enter_room(sid, session_id, namespace=self.namespace))
             await sio.emit("session_confirm", session_id, room=sid, namespace=self.namespace)
 
-        guard = SenderGuard.from_environment()
-
         @sio.on(self.user_message_evt, namespace=self.namespace)
         async def handle_message(sid: str, data: Any = None, *_: Any) -> None:
             # Only the session bound to this connection, whatever session_id the frame names;
             # a connection that never asked for one is answered on its own connection.
             recipient = (bound.get(sid) if self.session_persistence else None) or sid
-            output = SafeSocketIOOutput(sio, self.bot_message_evt)
             if isinstance(data, dict) and data.get("session_id") not in (None, recipient):
                 logger.warning("socket.io: a message named a session other than its connection's; using its own")
             if not isinstance(data, dict):
-                data = {}
+                data = {}  # not a message object: answered as a message without text
             text = data.get("message", "")
-            if not isinstance(text, str):
-                text = ""
-            text = storable(text[:MAX_MESSAGE_CHARS])
-            metadata = data.get(self.metadata_key) or {}
-            if isinstance(metadata, str):
+            custom = data.get(self.metadata_key) or {}
+            if isinstance(custom, str):
                 try:
-                    metadata = json.loads(metadata)
+                    custom = json.loads(custom)
                 except ValueError:
-                    metadata = {}
-            if guard.admit(recipient) is not None:  # flood control, as in the REST channel
-                await output.send_text_with_buttons(recipient, throttled_reply().text, [])
-                return
-            try:
-                await on_new_message(
-                    UserMessage(text, output, recipient, input_channel=self.name(), metadata=metadata)
-                )
-            except Exception:
-                logger.exception("socket.io: message handling failed")
-            finally:
-                guard.release(recipient)
-            if not output.sent:  # the action server down or too slow, or a failure: never silence
-                await output.send_text_with_buttons(recipient, error_reply().text, [])
+                    custom = {}
+            output = SafeSocketIOOutput(sio, self.bot_message_evt)
+            await handle(
+                UserMessage(text if isinstance(text, str) else "", output, recipient, input_channel=self.name(), metadata=custom)
+            )
 
         return webhook
 

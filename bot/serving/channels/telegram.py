@@ -21,7 +21,7 @@ import asyncio
 import hmac
 import json
 import logging
-from typing import Any, Awaitable, Callable, Dict, List, Optional
+from typing import Any, Awaitable, Callable, Dict, Optional
 
 from aiogram import Bot
 from aiogram.bot.api import TELEGRAM_PRODUCTION, TelegramAPIServer
@@ -32,8 +32,8 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.serving.channels.base import MessagingInput, add_health_route, guarded
-from bot.shaping import inbound_text, shape
+from bot.serving.channels.base import MessagingInput, ShapedOutput, add_health_route, guarded
+from bot.shaping import OutMessage, inbound_text
 
 logger = logging.getLogger(__name__)
 
@@ -45,29 +45,22 @@ def _server(api_base_url: Optional[str]) -> TelegramAPIServer:
     return TelegramAPIServer.from_base(api_base_url) if api_base_url else TELEGRAM_PRODUCTION
 
 
-class SafeTelegramOutput(TelegramOutput):
+class SafeTelegramOutput(ShapedOutput, TelegramOutput):
     """Sends shaped replies; one instance per incoming update, closed after it."""
+
+    platform = "telegram"
 
     def __init__(self, access_token: Optional[str], api_base_url: Optional[str] = None) -> None:
         Bot.__init__(self, access_token, server=_server(api_base_url))
 
-    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
-        await self._send(recipient_id, text, [])
-
-    async def send_text_with_buttons(  # type: ignore[override]
-        self, recipient_id: str, text: str, buttons: List[Dict[str, Any]], button_type: Optional[str] = None, **kwargs: Any
-    ) -> None:
-        await self._send(recipient_id, text, buttons)
-
-    async def _send(self, chat_id: str, text: str, buttons: List[Dict[str, Any]]) -> None:
-        for message in shape("telegram", text, buttons):
-            markup = None
-            if message.buttons:
-                markup = InlineKeyboardMarkup(row_width=1)
-                for button in message.buttons:
-                    markup.row(InlineKeyboardButton(button["title"], callback_data=button["payload"]))
-            # No parse_mode: plain text, so nothing in a reply can be read as markup.
-            await self.send_message(chat_id, message.text, reply_markup=markup, disable_web_page_preview=True)
+    async def send_shaped(self, recipient_id: str, message: OutMessage) -> None:
+        markup = None
+        if message.buttons:
+            markup = InlineKeyboardMarkup(row_width=1)
+            for button in message.buttons:
+                markup.row(InlineKeyboardButton(button["title"], callback_data=button["payload"]))
+        # No parse_mode: plain text, so nothing in a reply can be read as markup.
+        await self.send_message(recipient_id, message.text, reply_markup=markup, disable_web_page_preview=True)
 
     async def close_session(self) -> None:
         if self._session is not None and not self._session.closed:

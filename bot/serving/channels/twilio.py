@@ -34,8 +34,8 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
-from bot.serving.channels.base import MessagingInput, add_health_route, guarded
-from bot.shaping import choose, inbound_text, shape, sms_segments
+from bot.serving.channels.base import MessagingInput, ShapedOutput, add_health_route, guarded
+from bot.shaping import OutMessage, choose, inbound_text, sms_segments
 
 logger = logging.getLogger(__name__)
 
@@ -64,7 +64,9 @@ class RebasedHttpClient(TwilioHttpClient):
         return super().request(method, _TWILIO_HOST.sub(self.base_url, url), *args, **kwargs)
 
 
-class SafeTwilioOutput(TwilioOutput):
+class SafeTwilioOutput(ShapedOutput, TwilioOutput):
+    platform = "twilio"
+
     def __init__(
         self, account_sid: Optional[str], auth_token: Optional[str], twilio_number: Optional[str], api_base_url: Optional[str] = None
     ) -> None:
@@ -80,15 +82,9 @@ class SafeTwilioOutput(TwilioOutput):
         except Exception as error:
             logger.error("twilio: sending failed: %s", error)
 
-    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
-        await self.send_text_with_buttons(recipient_id, text, [], **kwargs)
-
-    async def send_text_with_buttons(
-        self, recipient_id: str, text: str, buttons: List[Dict[str, Any]], **kwargs: Any
-    ) -> None:
-        for message in shape("twilio", text, buttons):
-            logger.debug("twilio: %d characters, %d SMS segments", len(message.text), sms_segments(message.text))
-            await self._create(to=recipient_id, from_=self.twilio_number, body=message.text)
+    async def send_shaped(self, recipient_id: str, message: OutMessage) -> None:
+        logger.debug("twilio: %d characters, %d SMS segments", len(message.text), sms_segments(message.text))
+        await self._create(to=recipient_id, from_=self.twilio_number, body=message.text)
 
     async def send_custom_json(self, recipient_id: str, json_message: Dict[str, Any], **kwargs: Any) -> None:
         json_message.setdefault("to", recipient_id)
