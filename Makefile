@@ -14,6 +14,13 @@ export TF_CPP_MIN_LOG_LEVEL := 3
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export RASA_TELEMETRY_ENABLED := false
 
+# Python folders for `make lint`; mypy is given only folders that hold Python files.
+PY_DIRS := bot actions evaluation bench tests scripts
+MYPY_DIRS := $(foreach d,$(PY_DIRS),$(if $(shell find $(d) -name '*.py' -print -quit 2>/dev/null),$(d)))
+# pytest markers of the server-heavy suites (pyproject.toml); each make target selects its own.
+SUITES := e2e channels browser faults hostile scale security slow
+UNIT_TESTS := not ($(subst $() $(), or ,$(strip $(SUITES))))
+
 # Further targets live in mk/*.mk; each may add its test target to EXTRA_TESTS.
 EXTRA_TESTS :=
 -include $(sort $(wildcard mk/*.mk))
@@ -21,7 +28,7 @@ EXTRA_TESTS :=
 .PHONY: help install build train run shell test lint unit e2e conversations validate clean
 
 help: ## List the targets
-	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-14s %s\n", $$1, $$2}'
+	@grep -hE '^[a-zA-Z0-9_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-14s %s\n", $$1, $$2}'
 
 $(STAMP): requirements.txt requirements-dev.txt constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -54,28 +61,29 @@ run: build train ## Install, train if needed, and start the action server + Rasa
 	@echo ""
 	$(BIN)/honcho start -f Procfile
 
-shell: build train ## Chat in the terminal (rasa shell) with the action server running
-	@$(BIN)/rasa run actions --actions actions --port $${ACTIONS_PORT:-5055} >/tmp/netbot-actions.log 2>&1 & pid=$$!; \
+shell: build train ## Chat in the terminal: the launcher's action server + `rasa shell` with the same patches and settings
+	@$(BIN)/python -m bot.serving.launcher actions >/tmp/netbot-actions.log 2>&1 & pid=$$!; \
 	trap "kill $$pid 2>/dev/null" EXIT; \
-	$(BIN)/rasa shell --model $(MODEL) --endpoints endpoints.yml --credentials build/credentials.yml
+	$(BIN)/python -m bot.serving.launcher shell
 
-lint: $(STAMP) ## ruff + mypy
-	$(BIN)/ruff check bot actions evaluation bench tests scripts
-	$(BIN)/mypy bot actions evaluation
+lint: $(STAMP) ## ruff format --check, ruff check and mypy over every Python folder (also .pre-commit-config.yaml)
+	$(BIN)/ruff format --check $(PY_DIRS)
+	$(BIN)/ruff check $(PY_DIRS)
+	$(BIN)/mypy $(MYPY_DIRS)
 
 validate: $(STAMP) $(SPACY_MODEL) ## rasa data validate --fail-on-warnings
 	$(BIN)/rasa data validate --fail-on-warnings --quiet
 
-unit: $(STAMP) $(SPACY_MODEL) ## pytest for bot/ and actions/
-	$(BIN)/pytest -q tests --ignore=tests/e2e
+unit: $(STAMP) $(SPACY_MODEL) ## pytest, model-free and quick: every test but the server suites (markers in pyproject.toml)
+	$(BIN)/pytest -q -m "$(UNIT_TESTS)" tests
 
 conversations: train ## rasa test on the conversation stories (fails on any error)
 	rm -rf results/conversations
 	$(BIN)/rasa test core --model $(MODEL) --stories tests/stories --fail-on-prediction-errors --no-plot --out results/conversations --endpoints endpoints.yml
 	@test ! -s results/conversations/failed_test_stories.yml || grep -q '^# None of the test stories failed' results/conversations/failed_test_stories.yml
 
-e2e: build train ## End-to-end: real servers on free ports, real HTTP
-	$(BIN)/pytest -q tests/e2e
+e2e: build train ## End-to-end (marker e2e): the launcher's servers on free ports, real HTTP
+	$(BIN)/pytest -q -m e2e tests/e2e
 
 test: build lint validate unit conversations e2e $(EXTRA_TESTS) ## Install, then run every test
 

@@ -27,7 +27,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench.run import Server, cpu_seconds, default_endpoints_extra, drive, load, peak_rss_mb  # noqa: E402
-from tests.servers import Stack  # noqa: E402
+from bot.serving.stack import Stack  # noqa: E402
 
 
 def variant(spec: str) -> tuple[str, Dict[str, str]]:
@@ -38,7 +38,7 @@ def variant(spec: str) -> tuple[str, Dict[str, str]]:
 
 def run(label: str, env: Dict[str, str], model: Path, users: int, messages: int, warmup: int) -> Dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="netbot-ab-") as folder:
-        stack = Stack(Path(folder), launcher=True, env={"NETBOT_MODEL": str(model), **env},
+        stack = Stack(Path(folder), env={"NETBOT_MODEL": str(model), **env},
                       endpoints_extra=default_endpoints_extra())
         try:
             actions = stack.start_actions()

@@ -5,8 +5,8 @@
 1. Trains our model from config.yml + data (timed, under the shared training lock; into the
    bench's work folder, so models/netbot.tar.gz is left alone) and builds the peer: a fresh
    `rasa init --no-prompt` project, which trains Rasa's default pipeline and policies (timed).
-2. Starts our action server + Rasa server (bot/serving/launcher.py, default profile: SQLite tracker
-   store) and the peer's Rasa server (its defaults: in-memory tracker store, no action server).
+2. Starts our action server + Rasa server (bot/serving/stack.py: the launcher, default profile:
+   SQLite tracker store) and the peer's Rasa server (its defaults: in-memory tracker store, no action server).
 3. Drives both over REST at 1, 10 and 50 concurrent users with the same fixed message mix (each
    user: conversations of the six messages in MIX, a new sender id per conversation), a fixed
    number of messages per level, after a short warm-up.
@@ -42,7 +42,7 @@ if str(ROOT) not in sys.path:
 
 import aiohttp  # noqa: E402
 
-from tests.servers import BIN, Stack, free_port, wait_for  # noqa: E402
+from bot.serving.stack import BIN, Stack, free_port, wait_for  # noqa: E402
 
 MIX = [
     "hello",
@@ -56,31 +56,8 @@ TRAIN_LOCK = ROOT / "models" / ".train.lock"  # the Makefile's: `make train` tak
 TARGETS = "throughput >= 1.5x the peer at 50 users; single-user p50 <= 1.0x the peer's; Rasa server RSS <= 1.2 GB"
 
 
-# What was measured lever by lever (bench/ab.py and bench/profile_server.py, 2026-11-22, this machine,
-# 2 CPUs shared with other jobs); appended to every report.
-LEVERS = """\
-## Levers measured (ours only, one at a time)
-
-Reproduce: `flock /tmp/netbot-heavy.lock .venv/bin/python bench/ab.py --model MODEL --messages 240
-none:NETBOT_SPEEDUPS=none validator:NETBOT_SPEEDUPS=validator all:NETBOT_SPEEDUPS=all` (1 user; "CPU" is
-the Rasa process's CPU time per message; ranges are repeated runs, A B A B). Profile a turn:
-`bench/profile_server.py rasa OUT.prof` (SIGUSR1 starts, SIGUSR2 writes). Two models were measured: the
-DIET pipeline of config.yml until commit a1dc69f, and the logistic-regression pipeline committed by
-the accuracy work during this session (a1dc69f, 894d635), which the full run above trains.
-
-| lever | before | after | kept |
-|---|---|---|---|
-| action responses checked by a jsonschema validator built once (`validator`) instead of `jsonschema.validate`, which re-checks the schema against the meta-schema on every response (~50 ms alone) | DIET: p50 74-89 ms, CPU 74-81 ms; LogReg: p50 49 ms, CPU 48 ms | DIET: p50 30-53 ms, CPU 29-40 ms; LogReg: p50 25-30 ms, CPU 23-27 ms | yes (tests/test_serve.py) |
-| SQLite tracker store (`sqlite`, bot/serving/stores/sqlite_tracker_store.py): WAL + synchronous=NORMAL (stock: an fsync per save, ~4 ms), one pooled connection, the saved tracker reused while one indexed query shows the conversation unchanged (no re-read and replay, no count query) | the `validator` column | DIET: p50 25-35 ms, CPU 24-30 ms (5-15 ms less; more under load); LogReg: p50 26 ms, CPU 23-24 ms (1-4 ms less) | yes (tests/test_serve.py, tests/faults) |
-| 2 Sanic workers (measured with a process-local lock store, not correct across workers; a real cross-process lock store was not written) | 50 users: 42 msgs/s, Rasa RSS 801 MB | 50 users: 36-37 msgs/s, Rasa RSS 574 + 579 + 586 MB | no: no gain on 2 shared cores (the action server, the load generator and other jobs need the second), 2.2x memory |
-| one aiohttp session for all action calls instead of one per call | connection + session set-up ~1.2 ms of a ~73 ms profiled turn | - | no: too small for the risk |
-| logging | no record per turn at INFO | - | nothing to gain |
-| action server (workers, async) | 2-3 ms CPU per message | - | not a bottleneck |
-| NLU pipeline (not ours to change): spaCy runs twice per message (Rasa's SpacyNLP on lowercased text, then SpacyEntityExtractor), its entity ruler ~4 ms profiled each time | DIET model, all speed-ups: CPU 24-26 ms, Rasa RSS 800 MB, model 12.6 MB, training ~3 min | LogReg model, all speed-ups: CPU 23-24 ms, Rasa RSS 670 MB, model 1.8 MB, training 55 s | config.yml belongs to the accuracy work |
-
-Without the two speed-ups (NETBOT_SPEEDUPS=none) ours needs 48 ms of Rasa CPU per message with the LogReg
-model (peer: 44-50), so neither the p50 nor the throughput target would be met; with them, 22-24 ms.
-"""
+# Measured lever by lever (bench/ab.py, bench/profile_server.py): results/bench-levers.md.
+LEVERS = "## Levers\n\nMeasured one at a time with bench/ab.py and bench/profile_server.py: results/bench-levers.md.\n"
 
 
 def log(message: str) -> None:
@@ -194,7 +171,7 @@ def default_endpoints_extra() -> Dict[str, Any]:
 
 def start_ours(workdir: Path, model: Path, extra_env: Dict[str, str]) -> tuple[Server, Stack]:
     extra = {} if extra_env.get("NETBOT_PROFILE") == "scale" else default_endpoints_extra()
-    stack = Stack(workdir / "ours", launcher=True, env={"NETBOT_MODEL": str(model), **extra_env}, endpoints_extra=extra)
+    stack = Stack(workdir / "ours", env={"NETBOT_MODEL": str(model), **extra_env}, endpoints_extra=extra)
     stack.workdir.mkdir()
     if extra_env.get("NETBOT_PROFILE") == "scale":
         stack.env["NETBOT_ACTIONS_URL"] = f"http://127.0.0.1:{stack.actions_port}/webhook"
@@ -416,7 +393,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     services: List[Any] = []
     try:
         if args.ours_profile == "scale":
-            from tests.scale.services import Postgres, Redis, install
+            from bot.serving.services import Postgres, Redis, install
 
             install()
             postgres, redis = Postgres().start(), Redis().start()

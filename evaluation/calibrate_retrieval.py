@@ -20,13 +20,12 @@ every grid threshold above it that still answers at least MIN_ANSWERED questions
 precision stays above the target however the threshold is raised.
 
     python evaluation/calibrate_retrieval.py            # print the table, write results/calibration.md
-    python evaluation/calibrate_retrieval.py --apply    # also set the default in bot/config.py
+    python evaluation/calibrate_retrieval.py --apply    # also set it in bot/thresholds.yml (read by bot/config.py)
 """
 
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,12 +37,11 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bot.config import settings  # noqa: E402
+from bot.config import THRESHOLDS_FILE, settings, write_thresholds  # noqa: E402
 from bot.retrieval import get_retriever  # noqa: E402
 
 BANK = ROOT / "tests" / "question_bank.yml"
 SAFETY_CASES = ROOT / "tests" / "safety_cases.yml"
-CONFIG = ROOT / "bot" / "config.py"
 REPORT = ROOT / "results" / "calibration.md"
 TARGET = 0.95
 MIN_ANSWERED = 10
@@ -124,14 +122,9 @@ def choose(rows: Sequence[Row], target: float = TARGET, min_answered: int = MIN_
     return chosen
 
 
-def apply_to_config(threshold: float) -> None:
-    text = CONFIG.read_text(encoding="utf-8")
-    new, count = re.subn(
-        r'(_float\("NETBOT_RETRIEVAL_DIRECT", )[0-9.]+(\))', rf"\g<1>{threshold:.2f}\g<2>", text
-    )
-    if count != 1:
-        raise SystemExit("could not find the NETBOT_RETRIEVAL_DIRECT default in bot/config.py")
-    CONFIG.write_text(new, encoding="utf-8")
+def apply_threshold(threshold: float) -> None:
+    """The chosen threshold becomes the default: a data file, never code."""
+    write_thresholds({"retrieval_direct_threshold": threshold})
 
 
 def report(scored: Sequence[Scored], rows: Sequence[Row], chosen: Optional[float], configured: float) -> str:
@@ -155,7 +148,7 @@ def report(scored: Sequence[Scored], rows: Sequence[Row], chosen: Optional[float
         "",
         f"**Chosen: {chosen:.2f}**" if chosen is not None else "**No threshold reaches the target.**",
         "",
-        f"**Configured (bot/config.py default / NETBOT_RETRIEVAL_DIRECT): {configured:.2f}: "
+        f"**Configured ({THRESHOLDS_FILE.relative_to(ROOT)} / NETBOT_RETRIEVAL_DIRECT): {configured:.2f}: "
         f"{at_config.correct}/{at_config.answered} correct = precision {at_config.precision:.3f}, "
         f"answers {at_config.answered / total:.1%} of the labelled questions directly.**",
         "",
@@ -183,14 +176,14 @@ def calibrate() -> Tuple[List[Scored], List[Row], Optional[float]]:
 
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--apply", action="store_true", help="write the chosen threshold into bot/config.py")
+    parser.add_argument("--apply", action="store_true", help="write the chosen threshold into bot/thresholds.yml")
     args = parser.parse_args(argv)
     scored, rows, chosen = calibrate()
     if chosen is None:
         print("no threshold reaches the target precision", file=sys.stderr)
         return 1
     if args.apply:
-        apply_to_config(chosen)
+        apply_threshold(chosen)
     configured = chosen if args.apply else settings().retrieval_direct_threshold
     text = report(scored, rows, chosen, configured)
     REPORT.parent.mkdir(parents=True, exist_ok=True)

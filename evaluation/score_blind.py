@@ -35,8 +35,8 @@ import requests  # noqa: E402
 import yaml  # noqa: E402
 
 from bot.knowledge import get_knowledge_base  # noqa: E402
+from bot.serving.stack import Stack, started  # noqa: E402
 from evaluation.banks import AnswerMatcher, _squash  # noqa: E402
-from tests.servers import Stack, started  # noqa: E402
 
 BANKS = ROOT / "tests" / "blind"
 
@@ -189,7 +189,7 @@ def main() -> int:
     for path in sorted(BANKS.glob("acts_*.yml")):
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         acts += [{**m, "bank": path.name} for m in data.get("messages") or []]
-    with started(Stack(Path(tempfile.mkdtemp(prefix="blind-")), launcher=True)) as stack:
+    with started(Stack(Path(tempfile.mkdtemp(prefix="blind-")))) as stack:
         results = {
             "questions": score_questions(stack.webhook, matcher, kb, questions),
             "conversations": score_conversations(stack.webhook, matcher, conversations),

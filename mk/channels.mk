@@ -3,7 +3,7 @@
 
 .PHONY: channels
 
-channels: $(STAMP) build train ## Channel tests: signed webhooks in, shaped replies out to local API stand-ins
-	$(BIN)/pytest -q tests/channels
+channels: $(STAMP) build train ## Channel tests (marker channels): signed webhooks in, shaped replies out to local API stand-ins
+	$(BIN)/pytest -q -m channels tests/channels
 
 EXTRA_TESTS += channels

@@ -3,13 +3,13 @@
 # (tests/e2e/test_bad_input.py) with `make e2e`.
 .PHONY: test-faults test-security purge-old
 
-test-security: build ## Rasa HTTP API off by default / token / JWT, request-size bound, CORS allow-list (real servers, no model)
-	$(BIN)/pytest -q tests/security
+test-security: build ## (marker security) Rasa HTTP API off by default / token / JWT, request-size bound, CORS allow-list (real servers, no model)
+	$(BIN)/pytest -q -m security tests/security
 
 EXTRA_TESTS += test-security
 
-test-faults: build train ## Faults: action server down/hung/killed, Rasa restarted on SQLite, no message text in logs
-	$(BIN)/pytest -q tests/faults
+test-faults: build train ## Faults (marker faults): action server down/hung/killed, Rasa restarted on SQLite, no message text in logs
+	$(BIN)/pytest -q -m faults tests/faults
 
 EXTRA_TESTS += test-faults
 

@@ -7,9 +7,9 @@
 .PHONY: test-scale scale-deps
 
 scale-deps: ## apt-get install postgresql + redis-server if they are missing (test-scale does this too)
-	$(BIN)/python -m tests.scale.services install
+	$(BIN)/python -m bot.serving.services install
 
-test-scale: build train ## Scale-out: PostgreSQL + Redis lock store, 2 replicas x 2 workers, failover (installs via apt if missing)
-	$(BIN)/pytest -q -s tests/scale
+test-scale: build train ## Scale-out (marker scale): PostgreSQL + Redis lock store, 2 replicas x 2 workers, failover (installs via apt if missing)
+	$(BIN)/pytest -q -s -m scale tests/scale
 
 EXTRA_TESTS += test-scale

@@ -32,7 +32,7 @@ chromium:
 	fi
 	@test -x "$(CHROMIUM)"
 
-browser: $(STAMP) $(NODE_STAMP) chromium build train ## Browser test of the website widget (headless Chromium, screenshot in results/)
-	CHROMIUM=$(CHROMIUM) $(BIN)/pytest -q tests/browser
+browser: $(STAMP) $(NODE_STAMP) chromium build train ## Browser test (marker browser) of the website widget (headless Chromium, screenshot in results/)
+	CHROMIUM=$(CHROMIUM) $(BIN)/pytest -q -m browser tests/browser
 
 EXTRA_TESTS += browser

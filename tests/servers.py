@@ -1,172 +1,37 @@
-"""Start the real action server and Rasa server on free ports, for end-to-end tests."""
+"""Test helpers around the real servers. The stack itself (free ports, both servers started by
+the launcher, the one launch path) is bot/serving/stack.py, shared with `make eval` and `make bench`."""
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
-import subprocess
-import sys
 import threading
 import time
-from contextlib import closing, contextmanager
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, Dict, Iterator, List, Mapping, Optional
-
-import requests
-import yaml
+from contextlib import contextmanager
+from typing import Any, Dict, Iterator, Mapping
 
 from bot.config import PROJECT_ROOT
+from bot.serving.stack import BIN, MODEL, Stack, free_port, started, stop_process, wait_for
 
-BIN = Path(sys.executable).parent
-MODEL = PROJECT_ROOT / "models" / "netbot.tar.gz"
-CREDENTIALS = PROJECT_ROOT / "build" / "credentials.yml"
-
-
-def free_port() -> int:
-    with closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_for(url: str, timeout: float, process: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"{url}: process exited early:\n{log.read_text()[-3000:]}")
-        try:
-            if requests.get(url, timeout=2).status_code == 200:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.5)
-    raise RuntimeError(f"{url} not ready after {timeout}s:\n{log.read_text()[-3000:]}")
-
-
-@dataclass
-class Stack:
-    workdir: Path
-    rasa_port: int = field(default_factory=free_port)
-    actions_port: int = field(default_factory=free_port)
-    processes: List[subprocess.Popen] = field(default_factory=list)
-    env: Dict[str, str] = field(default_factory=dict)
-    # Start both servers through bot/serving/launcher.py (the Procfile's launch command) instead of
-    # plain `rasa run`; self.env then configures it (NETBOT_ENABLE_API, NETBOT_ACTIONS_TOKEN ...).
-    launcher: bool = False
-    # Merged into the generated endpoints file, e.g. {"tracker_store": {...}, "lock_store": {...}}.
-    endpoints_extra: Dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.rasa_port}"
-
-    @property
-    def webhook(self) -> str:
-        return f"{self.url}/webhooks/rest/webhook"
-
-    @property
-    def db(self) -> Path:
-        return self.workdir / "conversations.db"
-
-    def _env(self, **defaults: str) -> Dict[str, str]:
-        env = dict(os.environ)
-        env.update({"PYTHONPATH": str(PROJECT_ROOT), "TF_CPP_MIN_LOG_LEVEL": "3", "RASA_TELEMETRY_ENABLED": "false"})
-        env.update(defaults)
-        env.update(self.env)
-        return env
-
-    def endpoints(self) -> Path:
-        path = self.workdir / "endpoints.yml"
-        config: Dict[str, Any] = {
-            "action_endpoint": {"url": f"http://127.0.0.1:{self.actions_port}/webhook"},
-            "tracker_store": {"type": "SQL", "dialect": "sqlite", "db": str(self.db)},
-        }
-        config.update(self.endpoints_extra)
-        path.write_text(yaml.safe_dump(config, sort_keys=False))
-        return path
-
-    def start_actions(self) -> subprocess.Popen:
-        log = self.workdir / "actions.log"
-        command = [str(BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(self.actions_port)]
-        if self.launcher:
-            command = [str(BIN / "python"), "-m", "bot.serving.launcher", "actions"]
-        process = subprocess.Popen(
-            command, cwd=PROJECT_ROOT, env=self._env(ACTIONS_PORT=str(self.actions_port)),
-            stdout=log.open("a"), stderr=subprocess.STDOUT, start_new_session=True,
-        )
-        self.processes.append(process)
-        wait_for(f"http://127.0.0.1:{self.actions_port}/health", 120, process, log)
-        return process
-
-    def start_rasa(self, credentials: Optional[Path] = None) -> subprocess.Popen:
-        log = self.workdir / "rasa.log"
-        command = [
-            str(BIN / "rasa"), "run", "--model", str(MODEL), "--port", str(self.rasa_port),
-            "--endpoints", str(self.endpoints()), "--credentials", str(credentials or CREDENTIALS),
-            "--cors", "http://localhost:8080",
-        ]
-        env = self._env()
-        if self.launcher:
-            command = [str(BIN / "python"), "-m", "bot.serving.launcher", "rasa"]
-            env = self._env(
-                RASA_PORT=str(self.rasa_port), NETBOT_RASA_HOST="127.0.0.1", NETBOT_MODEL=str(MODEL),
-                NETBOT_ENDPOINTS=str(self.endpoints()), NETBOT_CREDENTIALS=str(credentials or CREDENTIALS),
-            )
-        process = subprocess.Popen(
-            command, cwd=PROJECT_ROOT, env=env, stdout=log.open("a"), stderr=subprocess.STDOUT, start_new_session=True
-        )
-        self.processes.append(process)
-        wait_for(f"{self.webhook[: -len('/webhook')]}", 240, process, log)
-        return process
-
-    def stop(self, process: subprocess.Popen) -> None:
-        """SIGTERM (Sanic finishes what it is answering), then SIGKILL to the whole process group,
-        so that no Sanic worker (SANIC_WORKERS > 1) outlives its server."""
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        try:
-            os.killpg(process.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-
-    def stop_all(self) -> None:
-        for process in reversed(self.processes):
-            if process.poll() is None:
-                self.stop(process)
-            else:  # exited (or was killed by a test): its workers must not linger either
-                try:
-                    os.killpg(process.pid, signal.SIGKILL)
-                except (ProcessLookupError, PermissionError):
-                    pass
-
-    def say(self, sender: str, message: str, **extra: Any) -> requests.Response:
-        return requests.post(self.webhook, json={"sender": sender, "message": message, **extra}, timeout=60)
+__all__ = [
+    "BIN",
+    "MODEL",
+    "PROJECT_ROOT",
+    "Stack",
+    "free_port",
+    "page_server",
+    "require_model",
+    "save_dated_conversations",
+    "started",
+    "stop_process",
+    "wait_for",
+]
 
 
 def require_model(target: str) -> None:
     """Fail (never skip) when there is no trained model; `target` is the make target that trains."""
     if not MODEL.exists():
-        import pytest  # here: evaluation/evaluate.py and bench/run.py use this module without pytest
+        import pytest
 
         pytest.fail(f"{MODEL} is missing: run `make train` first (make {target} does)")
-
-
-@contextmanager
-def started(stack: Stack, actions: bool = True, credentials: Optional[Path] = None) -> Iterator[Stack]:
-    """`stack` with its action server (unless `actions` is false) and Rasa running; both are
-    stopped at the end, whatever happened."""
-    try:
-        if actions:
-            stack.start_actions()
-        stack.start_rasa(credentials=credentials)
-        yield stack
-    finally:
-        stack.stop_all()
 
 
 @contextmanager

@@ -1,9 +1,9 @@
-"""Consistency of the deployment files (they are not applied to a cluster here: deploy/README.md)."""
+"""Consistency of the Kubernetes manifests (they are not applied to a cluster here: deploy/README.md).
+The image itself is booted and asked a question by tests/test_image.py (`make test-image`)."""
 
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any, Dict, List
 
 import yaml
@@ -61,8 +61,12 @@ def test_processes_and_their_security_settings():
     assert actions["readinessProbe"]["httpGet"]["path"] == "/health"
 
 
-def test_dockerfile_starts_the_launcher():
-    text = (PROJECT_ROOT / "deploy" / "Dockerfile").read_text()
-    assert 'ENTRYPOINT [".venv/bin/python", "-m", "bot.serving.launcher"]' in text
-    assert "-c constraints.txt" in text and "USER netbot" in text
-    assert Path(PROJECT_ROOT / "endpoints.scale.yml").exists()
+def test_every_variable_the_manifests_set_is_read_by_someone():
+    """Each ConfigMap / Secret key is a setting of bot/config.py, a ${VARIABLE} of the scale
+    profile (Rasa expands those) or a channel's variable in credentials.yml."""
+    from bot.config import env_names
+
+    scale = set(re.findall(r"\$\{([A-Z0-9_]+)\}", (PROJECT_ROOT / "endpoints.scale.yml").read_text()))
+    channels = set(re.findall(r"\$\{([A-Z0-9_]+)", (PROJECT_ROOT / "credentials.yml").read_text()))
+    unknown = provided() - set(env_names()) - scale - channels
+    assert not unknown, unknown

@@ -16,7 +16,7 @@ import sqlite3
 import subprocess
 import uuid
 from pathlib import Path
-from typing import Dict, Iterator
+from typing import Any, Dict, Iterator
 
 import pytest
 import requests
@@ -70,7 +70,7 @@ def test_action_token_goes_into_a_derived_endpoints_file_as_a_placeholder_only()
 # ---------------------------------------------------------------- action server -------------
 
 
-def action_call(text: str) -> Dict[str, object]:
+def action_call(text: str) -> Dict[str, Any]:
     """What Rasa posts to the action server for `action_answer` (rasa-sdk's format)."""
     latest = {"text": text, "intent": {"name": "ask_definition", "confidence": 0.99}, "entities": [{"entity": "net_type", "value": "net"}]}
     return {
@@ -87,7 +87,7 @@ def action_call(text: str) -> Dict[str, object]:
 
 @pytest.fixture(scope="module")
 def action_server(tmp_path_factory) -> Iterator[Stack]:
-    stack = Stack(tmp_path_factory.mktemp("actions"), launcher=True, env={"NETBOT_ACTIONS_TOKEN": ACTIONS_TOKEN})
+    stack = Stack(tmp_path_factory.mktemp("actions"), env={"NETBOT_ACTIONS_TOKEN": ACTIONS_TOKEN})
     try:
         stack.start_actions()
         yield stack

@@ -190,6 +190,7 @@ async def test_a_turn_that_failed_before_saving_leaves_nothing_behind(tmp_path, 
     await converse(fast, "b", start)
     before = state(await SQLTrackerStore(domain, db=str(tmp_path / "f.db")).retrieve("b"))
     tracker = await fast.retrieve("b")  # handed out from memory ...
+    assert tracker is not None
     tracker.update(UserUttered("never answered", {"name": "greet", "confidence": 1.0}, [], timestamp=start + 30))
     # ... the turn fails here: no save.
     again = await fast.retrieve("b")

@@ -3,9 +3,13 @@
 A channel whose required ${VARIABLES} are not all set is left out (and said so), so the server
 starts with whatever channels are configured. ${NAME:-default} is optional: the default (which
 may be empty) is used when NAME is unset. Secrets stay in the environment or in an untracked
-.env file (read when present; the real environment wins), never in the repo.
+.env file (read with python-dotenv when present; the real environment wins), never in the repo.
 
-    python bot/serving/credentials.py credentials.yml build/credentials.yml
+The launcher renders the file each time it starts Rasa (bot/serving/launcher.py), so an image
+picks up channel variables given at run time (a Kubernetes Secret); `make build` renders it too,
+for `make shell` and to say which channels are on.
+
+    python -m bot.serving.credentials credentials.yml build/credentials.yml [ENV_FILE]
 """
 
 from __future__ import annotations
@@ -13,10 +17,13 @@ from __future__ import annotations
 import os
 import re
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 import yaml
+
+from bot.config import env_file_path, read_env_file
 
 PLACEHOLDER = re.compile(r"\$\{([A-Z][A-Z0-9_]*)(?::-([^}]*))?\}")
 
@@ -52,27 +59,12 @@ def render(template: Mapping[str, Any], env: Mapping[str, str]) -> Tuple[Dict[st
 
 
 def read_dotenv(path: Path) -> Dict[str, str]:
-    """KEY=value lines of a .env file (comments, blank lines and `export ` allowed)."""
-    values: Dict[str, str] = {}
-    if not path.is_file():
-        return values
-    for line in path.read_text(encoding="utf-8").splitlines():
-        line = line.strip()
-        if not line or line.startswith("#") or "=" not in line:
-            continue
-        key, value = line.split("=", 1)
-        key = key.strip()
-        if key.startswith("export "):
-            key = key[len("export "):].strip()
-        value = value.strip()
-        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
-            value = value[1:-1]
-        if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", key):
-            values[key] = value
-    return values
+    """KEY=value pairs of a .env file (python-dotenv; see bot.config.read_env_file)."""
+    return read_env_file(path)
 
 
 def environment(dotenv: Optional[Path]) -> Dict[str, str]:
+    """The .env file's variables (when given and present) under the real environment."""
     env = read_dotenv(dotenv) if dotenv else {}
     env.update(os.environ)
     return env
@@ -84,12 +76,25 @@ def write(template_path: Path, target: Path, env: Mapping[str, str]) -> Tuple[Di
     target.parent.mkdir(parents=True, exist_ok=True)
     text = "# Generated from credentials.yml by bot/serving/credentials.py: do not edit.\n"
     text += yaml.safe_dump(enabled, sort_keys=False) if enabled else ""
-    # Created private: it holds the channels' secrets.
-    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as out:
-        out.write(text)
-    target.chmod(0o600)
+    # Created private (it holds the channels' secrets) under a temporary name, then renamed:
+    # a server starting at the same moment reads the old file or the new one, never half of one.
+    fd, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(text)
+        os.chmod(temporary, 0o600)
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
     return enabled, disabled
+
+
+def summary(enabled: Mapping[str, Any], disabled: Mapping[str, List[str]]) -> List[str]:
+    """What `make build` and the launcher print: the channels on, and what each one off needs."""
+    lines = ["channels on: " + ", ".join(label(name) for name in enabled)]
+    lines += [f"channel {label(channel)} off (set {', '.join(missing)} to enable it)" for channel, missing in disabled.items()]
+    return lines
 
 
 def label(channel: str) -> str:
@@ -102,11 +107,9 @@ def label(channel: str) -> str:
 
 def main(argv: List[str]) -> int:
     source, target = Path(argv[1]), Path(argv[2])
-    dotenv = Path(argv[3]) if len(argv) > 3 else source.parent / ".env"
+    dotenv = Path(argv[3]) if len(argv) > 3 else env_file_path()
     enabled, disabled = write(source, target, environment(dotenv))
-    print("channels on: " + ", ".join(label(name) for name in enabled))
-    for channel, missing in disabled.items():
-        print(f"channel {label(channel)} off (set {', '.join(missing)} to enable it)")
+    print("\n".join(summary(enabled, disabled)))
     return 0
 
 

@@ -23,8 +23,6 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:  # also run as a file (python bot/serving/launcher.py)
     sys.path.insert(0, str(ROOT))
 
-DEFAULT_DAYS = 30
-
 
 def tracker_store_config(endpoints: Path) -> Dict[str, Any]:
     from rasa.shared.utils.io import read_config_file
@@ -69,14 +67,16 @@ def purge(url: Any, days: float, dry_run: bool = False, now: Optional[float] = N
 
 
 def main(argv: Optional[List[str]] = None) -> int:
+    from bot.config import load_env_file, settings
     from bot.serving.launcher import endpoints_source
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--days", type=float, default=None, help=f"default: NETBOT_RETENTION_DAYS or {DEFAULT_DAYS}")
+    parser.add_argument("--days", type=float, default=None, help="default: NETBOT_RETENTION_DAYS (bot/config.py)")
     parser.add_argument("--endpoints", type=Path, default=None, help="default: what bot/serving/launcher.py would use")
     parser.add_argument("--dry-run", action="store_true", help="count, delete nothing")
     args = parser.parse_args(argv)
-    days = args.days if args.days is not None else float(os.environ.get("NETBOT_RETENTION_DAYS") or DEFAULT_DAYS)
+    load_env_file()
+    days = args.days if args.days is not None else settings().retention_days
     if days <= 0:
         raise SystemExit("retention: --days must be more than 0")
     endpoints = args.endpoints or endpoints_source(os.environ)

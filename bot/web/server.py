@@ -5,7 +5,7 @@ environment) and /vendor/rasa-webchat.js (the pinned npm package from node_modul
 response carries a Content-Security-Policy: scripts from this origin only, no inline script,
 no third-party fonts or trackers (a health site's visitors should not be announced to anyone).
 
-Environment:
+Environment (read by bot/config.py; .env.example):
     NETBOT_WEB_HOST      address to listen on (default 127.0.0.1)
     NETBOT_WEB_PORT      port (default 8080)
     RASA_PORT            the Rasa server's port; the page connects to <its own host>:RASA_PORT
@@ -26,6 +26,11 @@ from urllib.parse import urlsplit
 
 HERE = Path(__file__).resolve().parent
 PROJECT_ROOT = HERE.parent.parent
+if str(PROJECT_ROOT) not in sys.path:  # also run as a file
+    sys.path.insert(0, str(PROJECT_ROOT))
+
+from bot.config import load_env_file, settings  # noqa: E402
+
 WEBCHAT = PROJECT_ROOT / "node_modules" / "rasa-webchat" / "lib" / "index.js"
 
 logger = logging.getLogger("netbot.web")
@@ -56,10 +61,10 @@ STATIC: Dict[str, Tuple[Path, str]] = {
 
 
 def page_config(env: Optional[Mapping[str, str]] = None) -> Dict[str, object]:
-    env = os.environ if env is None else env
-    config: Dict[str, object] = {"rasaPort": int(env.get("RASA_PORT") or 5005)}
-    if env.get("NETBOT_SOCKET_URL"):
-        config["socketUrl"] = env["NETBOT_SOCKET_URL"].rstrip("/")
+    values = settings(env)
+    config: Dict[str, object] = {"rasaPort": values.rasa_port}
+    if values.socket_url:
+        config["socketUrl"] = values.socket_url.rstrip("/")
     return config
 
 
@@ -122,8 +127,8 @@ def make_server(host: str, port: int, env: Optional[Mapping[str, str]] = None) -
 
 def main() -> int:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    host = os.environ.get("NETBOT_WEB_HOST") or "127.0.0.1"
-    port = int(os.environ.get("NETBOT_WEB_PORT") or 8080)
+    load_env_file()
+    host, port = settings().web_host, settings().web_port
     server = make_server(host, port)
     if not WEBCHAT.is_file():
         logger.error("node_modules/rasa-webchat is missing: run `make install` (npm ci)")

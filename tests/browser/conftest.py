@@ -1,7 +1,7 @@
 """Fixtures for the browser tests: the real servers, the demo page's server, headless Chromium.
 
-These tests start servers, so they run from `make browser` (part of `make test`), not from
-`make unit`'s `pytest tests`.
+These tests start servers: marked `browser` (tests/conftest.py), they run from `make browser`
+(part of `make test`), not from `make unit`.
 """
 
 from __future__ import annotations
@@ -12,10 +12,9 @@ from typing import Iterator
 
 import pytest
 
-from tests.channels.stacks import render_credentials, stack_tests_requested
+from tests.channels.stacks import render_credentials
 from tests.servers import PROJECT_ROOT, Stack, free_port, page_server, require_model, started
 
-HERE = Path(__file__).resolve().parent
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -28,12 +27,6 @@ CHROMIUM_ARGS = [
 RESULTS = PROJECT_ROOT / "results"
 # Replies come from the real NLU and action server on a 2-core machine: wait for them, generously.
 WAIT_MS = 90_000
-
-
-def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
-    if collection_path.parent == HERE and collection_path.name.startswith("test_"):
-        return not stack_tests_requested(HERE, config)
-    return None
 
 
 @pytest.fixture(scope="session")

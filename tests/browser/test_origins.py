@@ -10,9 +10,11 @@ import asyncio
 
 import pytest
 import requests
-import websockets
+from websockets.exceptions import InvalidStatusCode
+from websockets.legacy.client import connect
+from websockets.typing import Origin
 
-EVIL = "https://evil.example"
+EVIL = Origin("https://evil.example")
 
 
 def handshake(stack, origin: str | None) -> requests.Response:
@@ -41,11 +43,11 @@ def test_socketio_without_origin_is_not_a_browser_and_is_accepted(widget_stack):
 
 async def test_websocket_from_another_origin_is_refused(widget_stack, page_origin):
     url = f"ws://127.0.0.1:{widget_stack.rasa_port}/socket.io/?EIO=4&transport=websocket"
-    async with websockets.connect(url, origin=page_origin) as socket:
+    async with connect(url, origin=Origin(page_origin)) as socket:
         opened = await asyncio.wait_for(socket.recv(), 30)
         assert str(opened).startswith("0{")
-    with pytest.raises(websockets.exceptions.InvalidStatusCode) as refused:
-        async with websockets.connect(url, origin=EVIL):
+    with pytest.raises(InvalidStatusCode) as refused:
+        async with connect(url, origin=EVIL):
             pass
     assert refused.value.status_code == 400
 

@@ -1,7 +1,7 @@
 """Fixtures for the channel tests: API stand-ins and the real servers with every channel on.
 
-test_webhooks.py starts servers, so it runs from `make channels` (in `make test`), not from
-`make unit`; the pure tests beside it (shaping, credentials) run in both.
+test_webhooks.py starts servers: its marker (`channels`, tests/conftest.py) keeps it out of
+`make unit`; the pure tests beside it (shaping, credentials) run there.
 """
 
 from __future__ import annotations
@@ -11,19 +11,9 @@ from typing import Iterator
 
 import pytest
 
-from tests.channels.stacks import channel_env, render_credentials, stack_tests_requested
+from tests.channels.stacks import channel_env, render_credentials
 from tests.channels.standins import StandIn
 from tests.servers import Stack, require_model, started
-
-HERE = Path(__file__).resolve().parent
-SERVER_TESTS = {"test_webhooks.py"}
-
-
-def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
-    if collection_path.name in SERVER_TESTS and collection_path.parent == HERE:
-        return not stack_tests_requested(HERE, config)
-    return None
-
 
 @pytest.fixture(scope="session")
 def stand_in() -> Iterator[StandIn]:

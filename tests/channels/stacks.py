@@ -21,22 +21,6 @@ TWILIO_TOKEN = "f1e2d3c4b5a697887766554433221100"
 TWILIO_NUMBER = "+15005550006"
 
 
-def stack_tests_requested(here: Path, config) -> bool:  # type: ignore[no-untyped-def]
-    """Whether `here` (or a file in it) was named on the pytest command line.
-
-    The tests that start servers run from their own make targets (`make browser`,
-    `make channels`, both in `make test`), not from `make unit`'s `pytest tests`.
-    """
-    for arg in config.args:
-        path = Path(str(arg).split("::", 1)[0])
-        if not path.is_absolute():
-            path = Path(config.invocation_params.dir) / path
-        path = path.resolve()
-        if path == here or here in path.parents:
-            return True
-    return False
-
-
 def channel_env(stand_in_url: str) -> Dict[str, str]:
     """Every messaging channel on, each pointed at the stand-in for its API."""
     return {

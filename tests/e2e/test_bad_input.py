@@ -57,7 +57,7 @@ def nested(depth: int) -> str:
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory) -> Iterator[Stack]:
     require_model("e2e")
-    with started(Stack(tmp_path_factory.mktemp("bad-input"), launcher=True)) as running:
+    with started(Stack(tmp_path_factory.mktemp("bad-input"))) as running:
         yield running
 
 

@@ -80,14 +80,14 @@ def stored_user_texts(stack: Stack, who: str) -> List[str]:
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory) -> Iterator[Stack]:
     require_model("test-faults")
-    servers = Stack(tmp_path_factory.mktemp("faults"), launcher=True, env={"NETBOT_ACTION_TIMEOUT": str(ACTION_TIMEOUT)})
+    servers = Stack(tmp_path_factory.mktemp("faults"), env={"NETBOT_ACTION_TIMEOUT": str(ACTION_TIMEOUT)})
     with started(servers, actions=False) as running:  # no action server yet
         yield running
 
 
 def running(stack: Stack, kind: str) -> Optional[subprocess.Popen]:
-    """The live `serve.py rasa` or `serve.py actions` process of the stack, if any."""
-    alive = [p for p in stack.processes if p.poll() is None and list(p.args)[-1] == kind]
+    """The live `launcher rasa` or `launcher actions` process of the stack, if any."""
+    alive = [p for p in stack.processes if p.poll() is None and str(p.args[-1]) == kind]  # type: ignore[index]
     return alive[-1] if alive else None
 
 

@@ -80,7 +80,7 @@ def server(request: Any) -> Iterator[Server]:
     require_model("test-hostile")
     workdir = Path(tempfile.mkdtemp(prefix=f"netbot-hostile-{request.module.__name__.rsplit('.', 1)[-1]}-"))
     failed_before = request.session.testsfailed
-    with started(Stack(workdir, launcher=True)) as stack:
+    with started(Stack(workdir)) as stack:
         running = Server(stack)
         running.warm()
         try:

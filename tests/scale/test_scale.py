@@ -28,7 +28,7 @@ import requests
 
 from bot.config import PROJECT_ROOT
 from bot.knowledge import get_knowledge_base
-from tests.scale.services import Postgres, Redis, install
+from bot.serving.services import Postgres, Redis, install
 from tests.servers import BIN, Stack, require_model, save_dated_conversations
 
 KB = get_knowledge_base()
@@ -72,7 +72,7 @@ def cluster(tmp_path_factory) -> Iterator[Cluster]:
         redis.start()
         # The action service needs the shared token, as deployed (deploy/kubernetes).
         token = {"NETBOT_ACTIONS_TOKEN": ACTIONS_TOKEN}
-        actions = Stack(tmp_path_factory.mktemp("actions"), launcher=True, env=token)
+        actions = Stack(tmp_path_factory.mktemp("actions"), env=token)
         stacks.append(actions)
         actions.start_actions()
         env = {
@@ -82,8 +82,8 @@ def cluster(tmp_path_factory) -> Iterator[Cluster]:
             "SANIC_WORKERS": "2",
             **postgres.env(), **redis.env(),
         }
-        a = Stack(tmp_path_factory.mktemp("replica-a"), actions_port=actions.actions_port, launcher=True, env=env)
-        b = Stack(tmp_path_factory.mktemp("replica-b"), actions_port=actions.actions_port, launcher=True, env=env)
+        a = Stack(tmp_path_factory.mktemp("replica-a"), actions_port=actions.actions_port, env=env)
+        b = Stack(tmp_path_factory.mktemp("replica-b"), actions_port=actions.actions_port, env=env)
         stacks += [a, b]
         # One after the other: the first creates the tables.
         a_process = a.start_rasa()
@@ -154,7 +154,7 @@ def test_replicas_reach_the_action_service_with_the_shared_token_only(cluster):
 def test_each_replica_runs_two_sanic_workers(cluster):
     for _, process in cluster.replicas:
         children = subprocess.run(["ps", "-o", "pid=,args=", "--ppid", str(process.pid)], capture_output=True, text=True)
-        workers = [line for line in children.stdout.splitlines() if "serve.py rasa" in line]
+        workers = [line for line in children.stdout.splitlines() if "bot.serving.launcher rasa" in line]
         assert len(workers) == 2, children.stdout
 
 

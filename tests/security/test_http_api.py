@@ -34,7 +34,7 @@ def servers(tmp_path_factory) -> Iterator[Dict[str, Stack]]:
         "api": {"NETBOT_ENABLE_API": "1", "NETBOT_API_TOKEN": API_TOKEN, "NETBOT_JWT_SECRET": JWT_SECRET},
     }
     stacks = {
-        name: Stack(tmp_path_factory.mktemp(name), launcher=True, env={**no_model, **env}) for name, env in variants.items()
+        name: Stack(tmp_path_factory.mktemp(name), env={**no_model, **env}) for name, env in variants.items()
     }
     try:
         with ThreadPoolExecutor(len(stacks)) as pool:
@@ -64,7 +64,7 @@ def test_api_with_token_needs_the_token(servers):
 def test_api_token_is_not_on_any_command_line(servers):
     for process in servers["api"].processes:
         cmdline = Path(f"/proc/{process.pid}/cmdline").read_bytes().decode(errors="replace")
-        assert API_TOKEN not in cmdline and JWT_SECRET not in cmdline and "serve.py" in cmdline
+        assert API_TOKEN not in cmdline and JWT_SECRET not in cmdline and "bot.serving.launcher" in cmdline
 
 
 def test_api_with_jwt_needs_a_token_signed_with_the_secret(servers):

@@ -10,26 +10,23 @@ bot.serving.channels.socketio.SafeSocketIOInput checks socket.io connections aga
 
 from __future__ import annotations
 
-import os
 import sys
 from typing import List, Mapping, Optional
 
-DEFAULT_WEB_PORT = "8080"
-
+from bot.config import settings
 
 def _normalise(origin: str) -> str:
     return origin.strip().rstrip("/")
 
 
 def page_origins(env: Optional[Mapping[str, str]] = None) -> List[str]:
-    env = os.environ if env is None else env
-    port = (env.get("NETBOT_WEB_PORT") or DEFAULT_WEB_PORT).strip()
+    port = settings(env).web_port
     return [f"http://localhost:{port}", f"http://127.0.0.1:{port}"]
 
 
 def allowed_origins(env: Optional[Mapping[str, str]] = None) -> List[str]:
-    env = os.environ if env is None else env
-    extra = [_normalise(o) for o in (env.get("NETBOT_CORS_ORIGINS") or "").split(",") if o.strip()]
+    """The demo page's origins and NETBOT_CORS_ORIGINS (bot.config), from `env` or the environment."""
+    extra = [_normalise(o) for o in settings(env).cors_origins]
     return list(dict.fromkeys([*page_origins(env), *extra]))
 
 

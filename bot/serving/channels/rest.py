@@ -23,15 +23,11 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.config import settings
 from bot.serving.channels.base import add_health_route, guarded
 from bot.shaping import REPLY_KEY
 
 logger = logging.getLogger(__name__)
-
-MAX_SENDER_CHARS = 128
-# Texts longer than this are refused outright; shorter long texts are cut by the channel core
-# and the user is told so.
-MAX_MESSAGE_CHARS = 100_000
 
 _BAD_SENDER = re.compile("[\x00-\x1f\x7f\ud800-\udfff]")
 
@@ -83,16 +79,19 @@ class SafeRestInput(RestInput):
                 sender = str(sender)
             if not isinstance(sender, str):
                 return _error(400, "'sender' must be a string.")
-            if len(sender) > MAX_SENDER_CHARS:
-                return _error(400, f"'sender' must be at most {MAX_SENDER_CHARS} characters.")
+            config = settings()
+            if len(sender) > config.max_sender_chars:
+                return _error(400, f"'sender' must be at most {config.max_sender_chars} characters.")
             if _BAD_SENDER.search(sender):
                 return _error(400, "'sender' must not contain control characters.")
             if "message" not in body:
                 return _error(400, "'message' is required: the user's text.")
             if not isinstance(text, str):
                 return _error(400, "'message' must be a string.")
-            if len(text) > MAX_MESSAGE_CHARS:
-                return _error(413, f"'message' must be at most {MAX_MESSAGE_CHARS} characters.")
+            # Longer texts are refused outright; shorter long ones are cut by the channel core (the
+            # bot then says it read only the beginning).
+            if len(text) > config.max_input_chars:
+                return _error(413, f"'message' must be at most {config.max_input_chars} characters.")
             collector = RestOutput()
             message = UserMessage(text, collector, sender, input_channel=self.name(), metadata=body.get("metadata"))
             wait = await handle(message)

@@ -2,9 +2,10 @@
 
 endpoints.yml keeps Rasa's own `type: SQL, dialect: sqlite` (so `rasa shell`, `rasa test` and
 bot/serving/retention.py read the same file); bot/serving/launcher.py makes Rasa build this subclass for it.
-Measured on one turn of our bot (bench/profile_server.py), stock SQLTrackerStore spent:
+Profiled on one turn of our bot (bench/profile_server.py; the numbers are in
+results/bench-levers.md), stock SQLTrackerStore spent time on:
 
-- ~4 ms per save in `COMMIT`: SQLite's default rollback journal with synchronous=FULL fsyncs
+- every save's `COMMIT`: SQLite's default rollback journal with synchronous=FULL fsyncs
   the database and its journal on every commit. Here the database is in WAL mode with
   synchronous=NORMAL: a commit is still atomic and survives a crash of Rasa (the tests/faults
   crash test), only an operating-system crash or power cut can lose the last commits.

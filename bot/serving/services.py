@@ -1,6 +1,7 @@
-"""Real PostgreSQL and Redis from the Debian packages, on loopback, in throw-away directories.
+"""Real PostgreSQL and Redis from the Debian packages, on loopback, in throw-away directories,
+for the scale-out profile's tests (tests/scale) and `make bench --ours-profile scale`.
 
-    python -m tests.scale.services install   # apt-get install them if they are missing
+    python -m bot.serving.services install   # apt-get install them if they are missing
 
 Each test run gets its own data directory and free ports, and everything is removed at stop():
 nothing is left running and the system's own clusters (if any) are not touched.
@@ -18,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional
 
-from tests.servers import free_port
+from bot.serving.stack import free_port
 
 PACKAGES = ["postgresql", "redis-server"]
 
@@ -80,14 +81,37 @@ class Postgres:
         password_file.write_text("postgres-test-password\n")
         if os.geteuid() == 0:
             shutil.chown(password_file, "postgres", "postgres")
-        _as_postgres([
-            str(bin_dir / "initdb"), "-D", str(self.data), "-U", "postgres", "--pwfile", str(password_file),
-            "--auth-local=trust", "--auth-host=scram-sha-256", "-E", "UTF8", "--locale=C.UTF-8",
-        ])
-        _as_postgres([
-            str(bin_dir / "pg_ctl"), "-D", str(self.data), "-l", str(self.root / "postgres.log"), "-w", "-t", "120",
-            "-o", f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off", "start",
-        ])
+        _as_postgres(
+            [
+                str(bin_dir / "initdb"),
+                "-D",
+                str(self.data),
+                "-U",
+                "postgres",
+                "--pwfile",
+                str(password_file),
+                "--auth-local=trust",
+                "--auth-host=scram-sha-256",
+                "-E",
+                "UTF8",
+                "--locale=C.UTF-8",
+            ]
+        )
+        _as_postgres(
+            [
+                str(bin_dir / "pg_ctl"),
+                "-D",
+                str(self.data),
+                "-l",
+                str(self.root / "postgres.log"),
+                "-w",
+                "-t",
+                "120",
+                "-o",
+                f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off",
+                "start",
+            ]
+        )
         self.psql(f"CREATE ROLE {self.user} LOGIN PASSWORD '{self.password}'")
         self.psql(f"CREATE DATABASE {self.database} OWNER {self.user}")
         return self
@@ -95,18 +119,30 @@ class Postgres:
     def psql(self, sql: str, database: str = "postgres") -> str:
         bin_dir = _pg_bin()
         assert bin_dir is not None
-        result = _as_postgres([
-            str(bin_dir / "psql"), "-h", str(self.root), "-p", str(self.port), "-U", "postgres", "-d", database,
-            "-v", "ON_ERROR_STOP=1", "-At", "-c", sql,
-        ])
+        result = _as_postgres(
+            [
+                str(bin_dir / "psql"),
+                "-h",
+                str(self.root),
+                "-p",
+                str(self.port),
+                "-U",
+                "postgres",
+                "-d",
+                database,
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-At",
+                "-c",
+                sql,
+            ]
+        )
         return result.stdout
 
     def connect(self):  # type: ignore[no-untyped-def]
         import psycopg2
 
-        return psycopg2.connect(
-            host="127.0.0.1", port=self.port, user=self.user, password=self.password, dbname=self.database
-        )
+        return psycopg2.connect(host="127.0.0.1", port=self.port, user=self.user, password=self.password, dbname=self.database)
 
     @property
     def url(self) -> str:
@@ -114,8 +150,11 @@ class Postgres:
 
     def env(self) -> Dict[str, str]:
         return {
-            "NETBOT_DB_HOST": "127.0.0.1", "NETBOT_DB_PORT": str(self.port), "NETBOT_DB_NAME": self.database,
-            "NETBOT_DB_USER": self.user, "NETBOT_DB_PASSWORD": self.password,
+            "NETBOT_DB_HOST": "127.0.0.1",
+            "NETBOT_DB_PORT": str(self.port),
+            "NETBOT_DB_NAME": self.database,
+            "NETBOT_DB_USER": self.user,
+            "NETBOT_DB_PASSWORD": self.password,
         }
 
     def stop(self) -> None:
@@ -138,10 +177,22 @@ class Redis:
         log = (self.root / "redis.log").open("w")
         self.process = subprocess.Popen(
             [
-                shutil.which("redis-server") or "redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
-                "--dir", str(self.root), "--save", "", "--appendonly", "no", "--protected-mode", "yes",
+                shutil.which("redis-server") or "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--dir",
+                str(self.root),
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--protected-mode",
+                "yes",
             ],
-            stdout=log, stderr=subprocess.STDOUT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -160,7 +211,12 @@ class Redis:
         return redis.Redis(host="127.0.0.1", port=self.port, db=1, socket_timeout=5)
 
     def env(self) -> Dict[str, str]:
-        return {"NETBOT_REDIS_HOST": "127.0.0.1", "NETBOT_REDIS_PORT": str(self.port), "NETBOT_REDIS_PASSWORD": "", "NETBOT_REDIS_DB": "1"}
+        return {
+            "NETBOT_REDIS_HOST": "127.0.0.1",
+            "NETBOT_REDIS_PORT": str(self.port),
+            "NETBOT_REDIS_PASSWORD": "",
+            "NETBOT_REDIS_DB": "1",
+        }
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
@@ -178,4 +234,4 @@ if __name__ == "__main__":
         install()
         print("postgresql and redis-server are installed")
     else:
-        raise SystemExit("usage: python -m tests.scale.services install")
+        raise SystemExit("usage: python -m bot.serving.services install")
