@@ -40,9 +40,7 @@ class SafeReplyAction(Action, ABC):
     def events_after(self, reply: Reply) -> List[Dict[str, Any]]:
         return [SlotSet(name, value) for name, value in reply.slots.items()]
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
-    ) -> List[Dict[str, Any]]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[Dict[str, Any]]:
         region: Optional[str] = tracker.get_slot("region")
         try:
             reply = self.reply_for(tracker)

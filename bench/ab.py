@@ -38,8 +38,7 @@ def variant(spec: str) -> tuple[str, Dict[str, str]]:
 
 def run(label: str, env: Dict[str, str], model: Path, users: int, messages: int, warmup: int) -> Dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="netbot-ab-") as folder:
-        stack = Stack(Path(folder), env={"NETBOT_MODEL": str(model), **env},
-                      endpoints_extra=default_endpoints_extra())
+        stack = Stack(Path(folder), env={"NETBOT_MODEL": str(model), **env}, endpoints_extra=default_endpoints_extra())
         try:
             actions = stack.start_actions()
             rasa = stack.start_rasa()
@@ -52,8 +51,13 @@ def run(label: str, env: Dict[str, str], model: Path, users: int, messages: int,
             cpu = {name: (cpu_seconds(ids) - before[name]) * 1000 / messages for name, ids in pids.items()}
             ordered: List[float] = sorted(part["latencies"])
             return {
-                "label": label, "env": env, "users": users, "messages": len(ordered), "errors": part["errors"],
-                "p50_ms": round(ordered[len(ordered) // 2] * 1000, 1), "mean_ms": round(statistics.fmean(ordered) * 1000, 1),
+                "label": label,
+                "env": env,
+                "users": users,
+                "messages": len(ordered),
+                "errors": part["errors"],
+                "p50_ms": round(ordered[len(ordered) // 2] * 1000, 1),
+                "mean_ms": round(statistics.fmean(ordered) * 1000, 1),
                 "msgs_per_s": round(len(ordered) / part["wall_s"], 1),
                 "cpu_ms_per_msg": {name: round(value, 1) for name, value in cpu.items()},
                 "peak_rss_mb": {name: [round(peak_rss_mb(pid)) for pid in ids] for name, ids in server.pids().items()},

@@ -66,7 +66,10 @@ def log(message: str) -> None:
 
 def env() -> Dict[str, str]:
     return {
-        **os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "3", "RASA_TELEMETRY_ENABLED": "false",
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "TF_CPP_MIN_LOG_LEVEL": "3",
+        "RASA_TELEMETRY_ENABLED": "false",
         "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
     }
 
@@ -98,7 +101,8 @@ def train_ours(workdir: Path) -> Path:
     log("training our model (rasa train --force, under the training lock) ...")
     seconds = run_timed(
         [str(BIN / "rasa"), "train", "--force", "--fixed-model-name", "netbot-bench", "--out", str(out), "--quiet"],
-        ROOT, workdir / "ours-train.log",
+        ROOT,
+        workdir / "ours-train.log",
     )
     model = out / "netbot-bench.tar.gz"
     log(f"ours trained in {seconds:.0f} s, {model.stat().st_size / 1e6:.1f} MB")
@@ -110,7 +114,9 @@ def build_peer(workdir: Path) -> Path:
     project = workdir / "peer"
     project.mkdir()
     log("building the peer: rasa init --no-prompt (scaffold + training) ...")
-    seconds = run_timed([str(BIN / "rasa"), "init", "--no-prompt", "--init-dir", str(project)], project, workdir / "peer-init.log")
+    seconds = run_timed(
+        [str(BIN / "rasa"), "init", "--no-prompt", "--init-dir", str(project)], project, workdir / "peer-init.log"
+    )
     model = sorted((project / "models").glob("*.tar.gz"))[-1]
     log(f"peer built in {seconds:.0f} s, {model.stat().st_size / 1e6:.1f} MB")
     RESULT["peer"]["train_s"], RESULT["peer"]["model_mb"] = seconds, model.stat().st_size / 1e6
@@ -127,7 +133,9 @@ class Server:
         """Each named process and its children (Sanic workers)."""
         found = {}
         for label, process in self.processes.items():
-            children = subprocess.run(["ps", "-o", "pid=", "--ppid", str(process.pid)], capture_output=True, text=True).stdout.split()
+            children = subprocess.run(
+                ["ps", "-o", "pid=", "--ppid", str(process.pid)], capture_output=True, text=True
+            ).stdout.split()
             found[label] = [process.pid, *map(int, children)]
         return found
 
@@ -191,7 +199,10 @@ def start_peer(workdir: Path, model: Path) -> Server:
     log("starting the peer's Rasa server ...")
     process = subprocess.Popen(
         [str(BIN / "rasa"), "run", "--model", str(model), "--port", str(port), "--interface", "127.0.0.1"],
-        cwd=model.parent.parent, env=env(), stdout=logfile.open("w"), stderr=subprocess.STDOUT,
+        cwd=model.parent.parent,
+        env=env(),
+        stdout=logfile.open("w"),
+        stderr=subprocess.STDOUT,
     )
     server = Server("peer", f"http://127.0.0.1:{port}/webhooks/rest/webhook", {"rasa": process})
     try:
@@ -253,8 +264,14 @@ def summarise(parts: Sequence[Dict[str, Any]]) -> Dict[str, Any]:
         for label, seconds in part["cpu_s"].items():
             cpu[label] = cpu.get(label, 0.0) + seconds
     return {
-        "users": parts[0]["users"], "messages": len(ordered), "errors": errors, "wall_s": wall,
-        "p50_ms": pct(50), "p95_ms": pct(95), "p99_ms": pct(99), "mean_ms": statistics.fmean(ordered) * 1000,
+        "users": parts[0]["users"],
+        "messages": len(ordered),
+        "errors": errors,
+        "wall_s": wall,
+        "p50_ms": pct(50),
+        "p95_ms": pct(95),
+        "p99_ms": pct(99),
+        "mean_ms": statistics.fmean(ordered) * 1000,
         "msgs_per_s": len(ordered) / wall,
         "cpu_ms_per_msg": {label: seconds * 1000 / len(ordered) for label, seconds in cpu.items()},
         "load": [part["load"] for part in parts],
@@ -310,26 +327,34 @@ def report(levels: Sequence[int], config: Dict[str, Any]) -> str:
                 f"| {users} | {name} | {level['messages']} | {errors} | {level['p50_ms']:.0f} | {level['p95_ms']:.0f} | "
                 f"{level['p99_ms']:.0f} | {level['msgs_per_s']:.1f} | {cpu_cell} | {loads} |"
             )
-    lines += ["", "Ratios ours/peer (latency: lower is better; throughput: higher is better):", "",
-              "| users | p50 | p95 | p99 | msgs/s |", "|------:|----:|----:|----:|-------:|"]
+    lines += [
+        "",
+        "Ratios ours/peer (latency: lower is better; throughput: higher is better):",
+        "",
+        "| users | p50 | p95 | p99 | msgs/s |",
+        "|------:|----:|----:|----:|-------:|",
+    ]
     for users in levels:
         o, p = ours["levels"][users], peer["levels"][users]
         lines.append(
             f"| {users} | {ratio(o['p50_ms'], p['p50_ms'])} | {ratio(o['p95_ms'], p['p95_ms'])} | "
             f"{ratio(o['p99_ms'], p['p99_ms'])} | {ratio(o['msgs_per_s'], p['msgs_per_s'])} |"
         )
-    lines += ["", "| | ours | peer | ours/peer |", "|---|---:|---:|---:|",
-              f"| training time (s) | {_seconds(ours['train_s'])} | {_seconds(peer['train_s'])} | "
-              f"{ratio(ours['train_s'], peer['train_s']) if ours['train_s'] and peer['train_s'] else 'n/a'} |",
-              f"| model size (MB) | {ours['model_mb']:.1f} | {peer['model_mb']:.1f} | {ratio(ours['model_mb'], peer['model_mb'])} |"]
+    lines += [
+        "",
+        "| | ours | peer | ours/peer |",
+        "|---|---:|---:|---:|",
+        f"| training time (s) | {_seconds(ours['train_s'])} | {_seconds(peer['train_s'])} | "
+        f"{ratio(ours['train_s'], peer['train_s']) if ours['train_s'] and peer['train_s'] else 'n/a'} |",
+        f"| model size (MB) | {ours['model_mb']:.1f} | {peer['model_mb']:.1f} | {ratio(ours['model_mb'], peer['model_mb'])} |",
+    ]
     for label in ("rasa", "actions"):
         o = ours["rss_mb"].get(label)
         p = peer["rss_mb"].get(label)
         if o is None and p is None:
             continue
         lines.append(
-            f"| peak RSS {label} server (MB) | {_rss_cell(o)} | {_rss_cell(p)} | "
-            f"{ratio(sum(o), sum(p)) if o and p else 'n/a'} |"
+            f"| peak RSS {label} server (MB) | {_rss_cell(o)} | {_rss_cell(p)} | {ratio(sum(o), sum(p)) if o and p else 'n/a'} |"
         )
     rasa_ours = sum(ours["rss_mb"]["rasa"])
     total_ours = sum(sum(v) for v in ours["rss_mb"].values())
@@ -338,10 +363,16 @@ def report(levels: Sequence[int], config: Dict[str, Any]) -> str:
     top = max(levels)
     single = min(levels)
     goals = [
-        (f"throughput at {top} users >= 1.5x peer", ours["levels"][top]["msgs_per_s"] / peer["levels"][top]["msgs_per_s"] >= 1.5,
-         ratio(ours["levels"][top]["msgs_per_s"], peer["levels"][top]["msgs_per_s"])),
-        (f"p50 at {single} user <= 1.0x peer", ours["levels"][single]["p50_ms"] <= peer["levels"][single]["p50_ms"],
-         ratio(ours["levels"][single]["p50_ms"], peer["levels"][single]["p50_ms"])),
+        (
+            f"throughput at {top} users >= 1.5x peer",
+            ours["levels"][top]["msgs_per_s"] / peer["levels"][top]["msgs_per_s"] >= 1.5,
+            ratio(ours["levels"][top]["msgs_per_s"], peer["levels"][top]["msgs_per_s"]),
+        ),
+        (
+            f"p50 at {single} user <= 1.0x peer",
+            ours["levels"][single]["p50_ms"] <= peer["levels"][single]["p50_ms"],
+            ratio(ours["levels"][single]["p50_ms"], peer["levels"][single]["p50_ms"]),
+        ),
         ("Rasa server peak RSS <= 1.2 GB (all its processes together)", rasa_ours <= 1200, f"{rasa_ours:.0f} MB"),
     ]
     lines += ["", f"Targets ({TARGETS}):", ""]
@@ -369,7 +400,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--peer-model", type=Path, default=None, help="skip rasa init, use this peer model")
     parser.add_argument("--keep", action="store_true", help="keep the work folder")
     parser.add_argument(
-        "--ours-profile", choices=["default", "scale"], default="default",
+        "--ours-profile",
+        choices=["default", "scale"],
+        default="default",
         help="scale: our Rasa on endpoints.scale.yml with PostgreSQL + Redis (started here) and SANIC_WORKERS",
     )
     parser.add_argument("--ours-workers", type=int, default=2, help="SANIC_WORKERS with --ours-profile scale")
@@ -381,12 +414,11 @@ def main(argv: Optional[List[str]] = None) -> int:
     workdir.mkdir(parents=True, exist_ok=True)
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     config: Dict[str, Any] = {"load_start": load(), "load_end": "-"}
-    extra_env = {k[len("BENCH_OURS_"):]: v for k, v in os.environ.items() if k.startswith("BENCH_OURS_")}
+    extra_env = {k[len("BENCH_OURS_") :]: v for k, v in os.environ.items() if k.startswith("BENCH_OURS_")}
     config["ours_setup"] = (
         "bot/serving/launcher.py (action server + Rasa, default profile: SQLite tracker store with the per-turn speed-ups "
         "of NETBOT_SPEEDUPS (bot/serving/stores/sqlite_tracker_store.py, action responses checked by a validator built once), "
-        "in-memory lock store, 1 Sanic worker"
-        + (f"; extra environment {extra_env}" if extra_env else "") + ")"
+        "in-memory lock store, 1 Sanic worker" + (f"; extra environment {extra_env}" if extra_env else "") + ")"
     )
     stack: Optional[Stack] = None
     servers: List[Server] = []
@@ -399,8 +431,11 @@ def main(argv: Optional[List[str]] = None) -> int:
             postgres, redis = Postgres().start(), Redis().start()
             services += [postgres, redis]
             extra_env.update(
-                NETBOT_PROFILE="scale", NETBOT_ENDPOINTS="", SANIC_WORKERS=str(args.ours_workers),
-                **postgres.env(), **redis.env(),
+                NETBOT_PROFILE="scale",
+                NETBOT_ENDPOINTS="",
+                SANIC_WORKERS=str(args.ours_workers),
+                **postgres.env(),
+                **redis.env(),
             )
             config["ours_setup"] = (
                 f"bot/serving/launcher.py, scale profile: PostgreSQL tracker store, Redis lock store, "

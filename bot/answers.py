@@ -155,7 +155,9 @@ def answer_reply(kb: KnowledgeBase, resolution: Resolution, region: Optional[str
     )
 
 
-def message_reply(kb: KnowledgeBase, key: str, region: Optional[str], kind: str, buttons: Sequence[Button] = (), **fmt: str) -> Reply:
+def message_reply(
+    kb: KnowledgeBase, key: str, region: Optional[str], kind: str, buttons: Sequence[Button] = (), **fmt: str
+) -> Reply:
     """A fixed message from messages.yml (greeting, goodbye, out of scope ...)."""
     return finish(kb, [kb.messages[key].format(**fmt)], kind=kind, region=region, buttons=buttons, short=True)
 

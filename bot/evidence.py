@@ -134,13 +134,38 @@ COVERAGE_SENTENCE = re.compile(r"^My sources (?:don't|do not|only)\b")
 EXTRA_TERMS: FrozenSet[str] = frozenset(
     {
         # organs and body parts
-        "adrenal", "bladder", "bone", "brain", "breast", "duodenum", "eye", "heart", "jejunum",
-        "lymph", "marrow", "parathyroid", "spine", "spleen", "uterus", "womb",
+        "adrenal",
+        "bladder",
+        "bone",
+        "brain",
+        "breast",
+        "duodenum",
+        "eye",
+        "heart",
+        "jejunum",
+        "lymph",
+        "marrow",
+        "parathyroid",
+        "spine",
+        "spleen",
+        "uterus",
+        "womb",
         # treatments and remedies
-        "acupuncture", "antibiotic", "antidepressant", "herbal", "homeopathy", "homeopathic", "steroid",
-        "supplement", "vaccine", "vitamin", "probiotic", "detox",
+        "acupuncture",
+        "antibiotic",
+        "antidepressant",
+        "herbal",
+        "homeopathy",
+        "homeopathic",
+        "steroid",
+        "supplement",
+        "vaccine",
+        "vitamin",
+        "probiotic",
+        "detox",
     }
 )
+
 
 # Defects of the extracted text recorded in data/sources/README.md. A quote that contains one of
 # the `triggers` must say which reading it used (`defect: <id>` and `reading: ...`); a reading may
@@ -162,13 +187,13 @@ DEFECTS: Dict[str, Defect] = {
         Defect(
             "counters",
             "netrf-about",
-            "animated counters were scraped as \"0 years\" and \"0 %\"",
+            'animated counters were scraped as "0 years" and "0 %"',
             ("171 K", "0 years", "0 %"),
         ),
         Defect(
             "somatostatin-receptors",
             "netrf-about",
-            "lists \"somatostatin receptors\" among hormones",
+            'lists "somatostatin receptors" among hormones',
             ("Somatostatin receptors",),
             forbids=("somatostatin",),
         ),
@@ -410,8 +435,20 @@ def load_evidence(path: Path = EVIDENCE_FILE) -> Evidence:
 
 
 # ------------------------------------------------------------------------------ source texts
-_QUOTE_MARKS = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
-                              "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u2033": '"', "\u00a0": " "})
+_QUOTE_MARKS = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201a": "'",
+        "\u201b": "'",
+        "\u2032": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u2033": '"',
+        "\u00a0": " ",
+    }
+)
 
 
 def normalise(text: str) -> str:
@@ -455,9 +492,13 @@ _MONEY = re.compile(r"\$\s?(\d[\d,]*(?:\.\d+)?)(?:\s*(million|billion))?")
 _PERCENT = re.compile(r"(?<![\d.,])(\d+(?:\.\d+)?)\s?%")
 _THOUSANDS = re.compile(r"(?<![\d.,])(\d+)\s?K\b")
 _NUMBER = re.compile(r"(?<![\d.,])\d[\d,]*(?:\.\d+)?s?(?![\d])")
-_UNITS = {w: i for i, w in enumerate(
-    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
-    "sixteen seventeen eighteen nineteen".split())}
+_UNITS = {
+    w: i
+    for i, w in enumerate(
+        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+        "sixteen seventeen eighteen nineteen".split()
+    )
+}
 _TENS = {w: 10 * i for i, w in enumerate("_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()) if w != "_"}
 # "one" is left out: it is far more often a pronoun ("one that does not") than a figure.
 _NUMBER_WORD = re.compile(
@@ -715,8 +756,15 @@ def check_sentence(
         result.problems.append(f"unsupported: {record.unsupported}")
         if record.evidence:
             probe = check_sentence(
-                key, index, sentence, dataclasses.replace(record, unsupported=None), cited, knowledge_dir, sources_dir,
-                min_overlap, said,
+                key,
+                index,
+                sentence,
+                dataclasses.replace(record, unsupported=None),
+                cited,
+                knowledge_dir,
+                sources_dir,
+                min_overlap,
+                said,
             )
             result.overlap, result.unmatched_words = probe.overlap, probe.unmatched_words
         return result
@@ -743,9 +791,9 @@ def check_sentence(
     coverage = bool(COVERAGE_SENTENCE.match(sentence))
     if coverage != bool(record.coverage):
         result.problems.append(
-            "a \"My sources don't ...\" sentence needs `coverage:` terms"
+            'a "My sources don\'t ..." sentence needs `coverage:` terms'
             if coverage
-            else "`coverage:` is only for \"My sources don't ...\" sentences"
+            else '`coverage:` is only for "My sources don\'t ..." sentences'
         )
     # A coverage sentence may name what the sources do not cover: the mentions its terms match.
     coverage_terms = [_term_pattern(term) for term in record.coverage]
@@ -820,16 +868,14 @@ def _check_policy(
     category, _, why = policy.partition(":")
     if category.strip() not in POLICY_CATEGORIES or not why.strip():
         result.problems.append(
-            f"`policy:` must read \"<category>: <why>\" with a category of {', '.join(POLICY_CATEGORIES)}: {policy!r}"
+            f'`policy:` must read "<category>: <why>" with a category of {", ".join(POLICY_CATEGORIES)}: {policy!r}'
         )
     if record.unsupported or record.coverage:
         result.problems.append("a `policy:` sentence is neither `unsupported:` nor a coverage statement")
     for quote in record.evidence:
         result.problems.extend(check_quote(quote, (), knowledge_dir, sources_dir))
     said = said or analyse(sentence)
-    missing: Set[str] = {
-        value for label, value, _, _ in said.mentions if label in CHECKED_LABELS and value not in TOPIC_SUBJECTS
-    }
+    missing: Set[str] = {value for label, value, _, _ in said.mentions if label in CHECKED_LABELS and value not in TOPIC_SUBJECTS}
     missing |= said.words & EXTRA_TERMS
     result.missing_subjects = sorted(missing)
     for value in result.missing_subjects:
@@ -1070,7 +1116,9 @@ def run_mutations(report: Report, kinds: Optional[Sequence[str]] = None) -> List
                 continue
             record = dataclasses.replace(result.record, sentence=mutant.text)
             checked = check_sentence(result.key, result.index, mutant.text, record, text.sources, said=merged(mutant.parts))
-            out.append(MutationResult(mutant.kind, result.key, result.sentence, mutant.text, _caught_by(checked), checked.overlap))
+            out.append(
+                MutationResult(mutant.kind, result.key, result.sentence, mutant.text, _caught_by(checked), checked.overlap)
+            )
     return out
 
 
@@ -1109,7 +1157,7 @@ def render(report: Report, mutations: Optional[List[MutationResult]] = None, min
         f"{sum(1 for t in report.texts if t.kind == 'variant')} variants, "
         f"{sum(1 for k in by_key if k not in answer_keys)} medical messages)",
         f"- Sentences: {len(results)}; with evidence quotes: {sum(1 for _, rec in records if rec.evidence)}; "
-        f"coverage statements (\"My sources don't ...\"): {len(coverage)}; "
+        f'coverage statements ("My sources don\'t ..."): {len(coverage)}; '
         f"safety policy (the bot's escalation, not a sourced statement): {len(policy)}",
         f"- Evidence quotes: {len(quotes)} ({len(passages)} distinct passages); readings of recorded source defects: "
         f"{sum(1 for q in quotes if q.defect)}",
@@ -1150,7 +1198,7 @@ def render(report: Report, mutations: Optional[List[MutationResult]] = None, min
             )
         lines += [
             "",
-            f"\"{', '.join(PARTIAL_KINDS)}\" keeps the first half of a sentence and adds an invented clause in everyday "
+            f'"{", ".join(PARTIAL_KINDS)}" keeps the first half of a sentence and adds an invented clause in everyday '
             "words: the overlap catches it unless the kept half is a long sourced list. That is the limit of a word-overlap "
             "check; added numbers and named things are caught by the figure and subject checks. Coverage statements are "
             "not rewritten: they are held to their terms and quotes, not to the overlap; nor are safety-policy "
@@ -1168,21 +1216,21 @@ def render(report: Report, mutations: Optional[List[MutationResult]] = None, min
         "",
     ]
     if policy:
-        lines += [f"- `{r.key}` [{r.index + 1}] \"{r.sentence}\"  \n  {rec.policy}" for r, rec in policy]
+        lines += [f'- `{r.key}` [{r.index + 1}] "{r.sentence}"  \n  {rec.policy}' for r, rec in policy]
     else:
         lines.append("None.")
     lines.append("")
     lines += ["## Unsupported sentences", ""]
     if unsupported:
         lines += ["No source passage supports these (or a claim in them); the grounding test fails until the text changes.", ""]
-        lines += [f"- `{r.key}` [{r.index + 1}] \"{r.sentence}\"  \n  {rec.unsupported}" for r, rec in unsupported]
+        lines += [f'- `{r.key}` [{r.index + 1}] "{r.sentence}"  \n  {rec.unsupported}' for r, rec in unsupported]
     else:
         lines.append("None.")
     lines.append("")
     if failing or report.problems:
         lines += ["## Other failures", ""]
         lines += [f"- {p}" for p in report.problems]
-        lines += [f"- `{r.key}` [{r.index + 1}] \"{r.sentence}\": " + "; ".join(r.problems) for r in failing]
+        lines += [f'- `{r.key}` [{r.index + 1}] "{r.sentence}": ' + "; ".join(r.problems) for r in failing]
         lines.append("")
     weakest = sorted((r for r in supported if r.overlap is not None), key=lambda r: (r.overlap or 0.0, r.key, r.index))[:10]
     lines += [
@@ -1192,15 +1240,20 @@ def render(report: Report, mutations: Optional[List[MutationResult]] = None, min
         "|---|---|---|---|",
     ]
     lines += [
-        f"| {_pct(r.overlap)} | `{r.key}` [{r.index + 1}] | {_cell(r.sentence)} | {', '.join(r.unmatched_words)} |" for r in weakest
+        f"| {_pct(r.overlap)} | `{r.key}` [{r.index + 1}] | {_cell(r.sentence)} | {', '.join(r.unmatched_words)} |"
+        for r in weakest
     ]
     lines += ["", "## Per text", "", "| text | sentences | quotes | weakest overlap | status |", "|---|---|---|---|---|"]
     for key, sentences in by_key.items():
         overlaps = [r.overlap for r in sentences if r.overlap is not None and r.ok]
         bad = [r for r in sentences if not r.ok]
         marks = [f"[{r.index + 1}] policy" for r in sentences if r.ok and r.record is not None and r.record.policy]
-        status = ("ok" + (" (" + ", ".join(marks) + ")" if marks else "")) if not bad else ", ".join(
-            f"[{r.index + 1}] {'unsupported' if r.record is not None and r.record.unsupported else 'fails'}" for r in bad
+        status = (
+            ("ok" + (" (" + ", ".join(marks) + ")" if marks else ""))
+            if not bad
+            else ", ".join(
+                f"[{r.index + 1}] {'unsupported' if r.record is not None and r.record.unsupported else 'fails'}" for r in bad
+            )
         )
         weakest_here = _pct(min(overlaps) if overlaps else None)
         lines.append(f"| `{key}` | {len(sentences)} | {sum(r.quotes for r in sentences)} | {weakest_here} | {status} |")
@@ -1241,8 +1294,10 @@ def main(argv: Optional[List[str]] = None) -> int:
     args = parser.parse_args(argv)
     report = write_report(args.out) if args.command == "report" else check()
     supported = [r for r in report.results if r.ok]
-    print(f"grounding: {len(supported)}/{len(report.results)} sentences pass; "
-          f"{sum(1 for r in report.results if r.record is not None and r.record.unsupported)} unsupported")
+    print(
+        f"grounding: {len(supported)}/{len(report.results)} sentences pass; "
+        f"{sum(1 for r in report.results if r.record is not None and r.record.unsupported)} unsupported"
+    )
     for problem in report.problems:
         print(f"  problem: {problem}")
     for result in report.results:

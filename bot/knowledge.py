@@ -196,8 +196,7 @@ class KnowledgeBase:
     @staticmethod
     def _entry(raw: Mapping[str, Any]) -> Entry:
         routes = tuple(
-            Route(kinds=_tuple(r.get("ask")), subject=r.get("subject"), variant=r.get("variant"))
-            for r in raw.get("routes") or ()
+            Route(kinds=_tuple(r.get("ask")), subject=r.get("subject"), variant=r.get("variant")) for r in raw.get("routes") or ()
         )
         variants = {
             str(key): Variant(key=str(key), answer=str(v.get("answer", "")).strip(), sources=_tuple(v.get("sources")))

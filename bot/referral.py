@@ -15,9 +15,20 @@ REGIONS = ("us", "canada", "uk", "elsewhere")
 # Channel metadata keys that may carry a country (ISO code or name).
 METADATA_KEYS = ("region", "country", "country_code", "locale")
 _COUNTRY_CODES = {
-    "us": "us", "usa": "us", "en-us": "us", "en_us": "us",
-    "ca": "canada", "can": "canada", "en-ca": "canada", "fr-ca": "canada", "en_ca": "canada",
-    "gb": "uk", "uk": "uk", "gbr": "uk", "en-gb": "uk", "en_gb": "uk",
+    "us": "us",
+    "usa": "us",
+    "en-us": "us",
+    "en_us": "us",
+    "ca": "canada",
+    "can": "canada",
+    "en-ca": "canada",
+    "fr-ca": "canada",
+    "en_ca": "canada",
+    "gb": "uk",
+    "uk": "uk",
+    "gbr": "uk",
+    "en-gb": "uk",
+    "en_gb": "uk",
 }
 
 

@@ -52,7 +52,11 @@ TARGETS = {"entry_accuracy": 0.95, "entity_f1": 0.95, "train_seconds": 180.0}
 # Smaller banks reported on their own: how the bot does on questions nobody tuned on.
 EXTRA_BANKS = [
     ("fresh", FRESH_BANK, "written after the first tuning round; seen but not tuned on in the second"),
-    ("unseen", UNSEEN_BANK, "written after tuning by someone who never saw data/nlu, first scored blind, before its failures were read"),
+    (
+        "unseen",
+        UNSEEN_BANK,
+        "written after tuning by someone who never saw data/nlu, first scored blind, before its failures were read",
+    ),
 ]
 
 
@@ -62,8 +66,15 @@ def log(message: str) -> None:
 
 def env(**extra: str) -> Dict[str, str]:
     out = dict(os.environ)
-    out.update({"PYTHONPATH": str(PROJECT_ROOT), "TF_CPP_MIN_LOG_LEVEL": "3", "RASA_TELEMETRY_ENABLED": "false",
-                "PYTHONWARNINGS": "ignore", "SQLALCHEMY_SILENCE_UBER_WARNING": "1"})
+    out.update(
+        {
+            "PYTHONPATH": str(PROJECT_ROOT),
+            "TF_CPP_MIN_LOG_LEVEL": "3",
+            "RASA_TELEMETRY_ENABLED": "false",
+            "PYTHONWARNINGS": "ignore",
+            "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+        }
+    )
     out.update(extra)
     return out
 
@@ -106,10 +117,20 @@ def timed_training(cmd: Sequence[Any], what: str) -> Dict[str, Any]:
     # CPU time (user + system, all threads) does not grow when other jobs share the machine;
     # wall-clock time does, so both are kept.
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    log(f"{what}: {seconds:.1f}s wall, {cpu:.1f}s CPU (waited {waited:.0f}s for the lock; load average {load:.2f} -> {load_end:.2f})")
-    return {"seconds": round(seconds, 1), "cpu_seconds": round(cpu, 1), "waited_for_lock_seconds": round(waited, 1),
-            "load_average_at_start": round(load, 2), "load_average_at_end": round(load_end, 2), "cold_cache": True, "what": what,
-            "cpus": os.cpu_count(), "when": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+    log(
+        f"{what}: {seconds:.1f}s wall, {cpu:.1f}s CPU (waited {waited:.0f}s for the lock; load average {load:.2f} -> {load_end:.2f})"
+    )
+    return {
+        "seconds": round(seconds, 1),
+        "cpu_seconds": round(cpu, 1),
+        "waited_for_lock_seconds": round(waited, 1),
+        "load_average_at_start": round(load, 2),
+        "load_average_at_end": round(load_end, 2),
+        "cold_cache": True,
+        "what": what,
+        "cpus": os.cpu_count(),
+        "when": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    }
 
 
 def ensure_model() -> Dict[str, Any]:
@@ -144,23 +165,61 @@ def heldout_nlu() -> Dict[str, Any]:
     """rasa data split nlu -> train on the training part -> rasa test nlu on the test part."""
     with tempfile.TemporaryDirectory(prefix="netbot-heldout-") as tmp:
         work = Path(tmp)
-        run([BIN / "rasa", "data", "split", "nlu", "--nlu", "data/nlu", "--training-fraction", "0.8",
-             "--random-seed", str(HELDOUT_SEED), "--out", work / "split", "--quiet"], env=env())
+        run(
+            [
+                BIN / "rasa",
+                "data",
+                "split",
+                "nlu",
+                "--nlu",
+                "data/nlu",
+                "--training-fraction",
+                "0.8",
+                "--random-seed",
+                str(HELDOUT_SEED),
+                "--out",
+                work / "split",
+                "--quiet",
+            ],
+            env=env(),
+        )
         train_file = next((work / "split").glob("training_data.*"))
         test_file = next((work / "split").glob("test_data.*"))
         training = timed_training(
-            [BIN / "rasa", "train", "nlu", "--nlu", train_file, "--config", "config.yml", "--out", work / "models",
-             "--fixed-model-name", "heldout", "--quiet"],
+            [
+                BIN / "rasa",
+                "train",
+                "nlu",
+                "--nlu",
+                train_file,
+                "--config",
+                "config.yml",
+                "--out",
+                work / "models",
+                "--fixed-model-name",
+                "heldout",
+                "--quiet",
+            ],
             "rasa train nlu (held-out training part)",
         )
         model = next((work / "models").glob("heldout*.tar.gz"))
-        run([BIN / "rasa", "test", "nlu", "--model", model, "--nlu", test_file, "--out", work / "report", "--no-plot",
-             "--quiet"], env=env())
+        run(
+            [BIN / "rasa", "test", "nlu", "--model", model, "--nlu", test_file, "--out", work / "report", "--no-plot", "--quiet"],
+            env=env(),
+        )
         report = json.loads((work / "report" / "intent_report.json").read_text())
-        n_test = sum(v["support"] for k, v in report.items() if isinstance(v, dict) and k not in ("macro avg", "weighted avg", "micro avg"))
+        n_test = sum(
+            v["support"] for k, v in report.items() if isinstance(v, dict) and k not in ("macro avg", "weighted avg", "micro avg")
+        )
         per_intent = {
-            k: {"precision": round(v["precision"], 3), "recall": round(v["recall"], 3), "f1": round(v["f1-score"], 3), "support": v["support"]}
-            for k, v in report.items() if isinstance(v, dict) and k not in ("macro avg", "weighted avg", "micro avg")
+            k: {
+                "precision": round(v["precision"], 3),
+                "recall": round(v["recall"], 3),
+                "f1": round(v["f1-score"], 3),
+                "support": v["support"],
+            }
+            for k, v in report.items()
+            if isinstance(v, dict) and k not in ("macro avg", "weighted avg", "micro avg")
         }
         errors_file = work / "report" / "intent_errors.json"
         errors = json.loads(errors_file.read_text()) if errors_file.exists() else []
@@ -173,8 +232,15 @@ def heldout_nlu() -> Dict[str, Any]:
         "weighted_f1": round(report["weighted avg"]["f1-score"], 4),
         "train_seconds": training["seconds"],
         "per_intent": per_intent,
-        "errors": [{"text": e["text"], "expected": e["intent"], "predicted": e["intent_prediction"]["name"],
-                    "confidence": round(e["intent_prediction"]["confidence"], 3)} for e in errors],
+        "errors": [
+            {
+                "text": e["text"],
+                "expected": e["intent"],
+                "predicted": e["intent_prediction"]["name"],
+                "confidence": round(e["intent_prediction"]["confidence"], 3),
+            }
+            for e in errors
+        ],
     }
 
 
@@ -232,8 +298,15 @@ def score(questions: Sequence[Question], outcomes: Sequence[Outcome], parses: Se
     pred_intents = [(p.get("intent") or {}).get("name") or "(none)" for p in parses]
     labels = sorted(set(gold_intents))
     p, r, f, s = precision_recall_fscore_support(gold_intents, pred_intents, labels=labels, zero_division=0)
-    per_intent = {lab: {"precision": round(float(p[i]), 3), "recall": round(float(r[i]), 3), "f1": round(float(f[i]), 3), "support": int(s[i])}
-                  for i, lab in enumerate(labels)}
+    per_intent = {
+        lab: {
+            "precision": round(float(p[i]), 3),
+            "recall": round(float(r[i]), 3),
+            "f1": round(float(f[i]), 3),
+            "support": int(s[i]),
+        }
+        for i, lab in enumerate(labels)
+    }
 
     tp = fp = fn = 0
     entity_errors = []
@@ -262,30 +335,51 @@ def score(questions: Sequence[Question], outcomes: Sequence[Outcome], parses: Se
     failures = []
     for o, parse, predicted_intent in zip(outcomes, parses, pred_intents, strict=True):
         if not o.correct:
-            failures.append({
-                "text": o.question.text, "context": o.question.context, "expected": o.question.entry, "got": o.answered,
-                "reply_kind": o.kind, "intent": o.question.intent, "predicted_intent": predicted_intent,
-                "confidence": round(float((parse.get("intent") or {}).get("confidence") or 0.0), 3),
-                "entities": sorted(o.question.values), "predicted_entities": predicted_values(parse),
-                **({"error": o.error} if o.error else {}),
-            })
+            failures.append(
+                {
+                    "text": o.question.text,
+                    "context": o.question.context,
+                    "expected": o.question.entry,
+                    "got": o.answered,
+                    "reply_kind": o.kind,
+                    "intent": o.question.intent,
+                    "predicted_intent": predicted_intent,
+                    "confidence": round(float((parse.get("intent") or {}).get("confidence") or 0.0), 3),
+                    "entities": sorted(o.question.values),
+                    "predicted_entities": predicted_values(parse),
+                    **({"error": o.error} if o.error else {}),
+                }
+            )
     follow = [o for o in outcomes if o.question.context]
     kinds = Counter(o.kind for o in outcomes)
     return {
         "questions": len(questions),
-        "intent": {"accuracy": round(accuracy_score(gold_intents, pred_intents), 4),
-                   "macro_f1": round(float(f1_score(gold_intents, pred_intents, labels=labels, average="macro", zero_division=0)), 4),
-                   "per_intent": per_intent,
-                   "confusions": Counter(f"{g} -> {pr}" for g, pr in zip(gold_intents, pred_intents, strict=True) if g != pr).most_common()},
-        "entities": {"precision": round(precision, 4), "recall": round(recall, 4), "f1": round(entity_f1, 4),
-                     "tp": tp, "fp": fp, "fn": fn, "errors": entity_errors,
-                     "per_value": {v: dict(c) for v, c in sorted(per_value.items())}},
-        "entry": {"accuracy": round(sum(o.correct for o in outcomes) / len(outcomes), 4),
-                  "correct": sum(o.correct for o in outcomes),
-                  "follow_ups": {"n": len(follow), "correct": sum(o.correct for o in follow)},
-                  "reply_kinds": dict(kinds),
-                  "per_entry": {k: v for k, v in sorted(per_entry.items())},
-                  "failures": failures},
+        "intent": {
+            "accuracy": round(accuracy_score(gold_intents, pred_intents), 4),
+            "macro_f1": round(float(f1_score(gold_intents, pred_intents, labels=labels, average="macro", zero_division=0)), 4),
+            "per_intent": per_intent,
+            "confusions": Counter(
+                f"{g} -> {pr}" for g, pr in zip(gold_intents, pred_intents, strict=True) if g != pr
+            ).most_common(),
+        },
+        "entities": {
+            "precision": round(precision, 4),
+            "recall": round(recall, 4),
+            "f1": round(entity_f1, 4),
+            "tp": tp,
+            "fp": fp,
+            "fn": fn,
+            "errors": entity_errors,
+            "per_value": {v: dict(c) for v, c in sorted(per_value.items())},
+        },
+        "entry": {
+            "accuracy": round(sum(o.correct for o in outcomes) / len(outcomes), 4),
+            "correct": sum(o.correct for o in outcomes),
+            "follow_ups": {"n": len(follow), "correct": sum(o.correct for o in follow)},
+            "reply_kinds": dict(kinds),
+            "per_entry": {k: v for k, v in sorted(per_entry.items())},
+            "failures": failures,
+        },
     }
 
 
@@ -306,15 +400,21 @@ def headline(result: Dict[str, Any]) -> List[str]:
     for key, path, about in EXTRA_BANKS:
         f = result.get(key)
         if f:
-            lines.append(f"- {key.capitalize()} bank ({path.relative_to(PROJECT_ROOT)}, {about}): entry accuracy "
-                         f"**{pct(f['entry']['accuracy'])}** ({f['entry']['correct']}/{f['questions']}), intent accuracy "
-                         f"{pct(f['intent']['accuracy'])}, entity F1 {f['entities']['f1']:.3f}")
+            lines.append(
+                f"- {key.capitalize()} bank ({path.relative_to(PROJECT_ROOT)}, {about}): entry accuracy "
+                f"**{pct(f['entry']['accuracy'])}** ({f['entry']['correct']}/{f['questions']}), intent accuracy "
+                f"{pct(f['intent']['accuracy'])}, entity F1 {f['entities']['f1']:.3f}"
+            )
     if h:
-        lines.append(f"- `rasa test nlu` on a held-out 20% of data/nlu ({h['test_examples']} examples, seed {h['seed']}): "
-                     f"intent accuracy {pct(h['accuracy'])}, macro-F1 {h['macro_f1']:.3f}, weighted F1 {h['weighted_f1']:.3f}")
+        lines.append(
+            f"- `rasa test nlu` on a held-out 20% of data/nlu ({h['test_examples']} examples, seed {h['seed']}): "
+            f"intent accuracy {pct(h['accuracy'])}, macro-F1 {h['macro_f1']:.3f}, weighted F1 {h['weighted_f1']:.3f}"
+        )
     cpu = f", {t['cpu_seconds']:.0f} s CPU" if t.get("cpu_seconds") is not None else ""
-    lines.append(f"- Training (`rasa train`, cold cache, {t.get('cpus')} CPUs): **{t['seconds']:.0f} s** wall{cpu} "
-                 f"(load average {t.get('load_average_at_start')} at start: other jobs were sharing the machine when above ~2)")
+    lines.append(
+        f"- Training (`rasa train`, cold cache, {t.get('cpus')} CPUs): **{t['seconds']:.0f} s** wall{cpu} "
+        f"(load average {t.get('load_average_at_start')} at start: other jobs were sharing the machine when above ~2)"
+    )
     return lines
 
 
@@ -330,18 +430,31 @@ HOW = (
 
 def write_markdown(result: Dict[str, Any], path: Path) -> None:
     m = result["bank"]
-    out = ["# Understanding on held-out questions", "",
-           f"{result['when']} - model `{result['training']['model_sha256'][:12]}` - "
-           f"bank: tests/question_bank.yml ({m['questions']} questions, {m['entry']['follow_ups']['n']} follow-ups)", ""]
+    out = [
+        "# Understanding on held-out questions",
+        "",
+        f"{result['when']} - model `{result['training']['model_sha256'][:12]}` - "
+        f"bank: tests/question_bank.yml ({m['questions']} questions, {m['entry']['follow_ups']['n']} follow-ups)",
+        "",
+    ]
     out += headline(result)
     out += ["", HOW]
     targets = result["targets"]
-    out += ["", "Targets: entry accuracy >= {:.0%}, entity F1 >= {}, training < {:.0f} s: {}".format(
-        targets["entry_accuracy"], targets["entity_f1"], targets["train_seconds"],
-        ", ".join(f"{k} {'met' if v else 'MISSED'}" for k, v in result["targets_met"].items()))]
-    out += ["", "Reply kinds: " + ", ".join(f"{k} {v}" for k, v in sorted(m["entry"]["reply_kinds"].items())),
-            "(`general` = a more general entry answered, with the note saying so; `uncovered` = the sources don't cover "
-            "part of the question and the related entry answered)"]
+    out += [
+        "",
+        "Targets: entry accuracy >= {:.0%}, entity F1 >= {}, training < {:.0f} s: {}".format(
+            targets["entry_accuracy"],
+            targets["entity_f1"],
+            targets["train_seconds"],
+            ", ".join(f"{k} {'met' if v else 'MISSED'}" for k, v in result["targets_met"].items()),
+        ),
+    ]
+    out += [
+        "",
+        "Reply kinds: " + ", ".join(f"{k} {v}" for k, v in sorted(m["entry"]["reply_kinds"].items())),
+        "(`general` = a more general entry answered, with the note saying so; `uncovered` = the sources don't cover "
+        "part of the question and the related entry answered)",
+    ]
     out += ["", "## Entry accuracy per entry", "", "| entry | correct | n |", "|---|---|---|"]
     for key, row in m["entry"]["per_entry"].items():
         flag = "" if row["correct"] == row["n"] else " *"
@@ -350,34 +463,46 @@ def write_markdown(result: Dict[str, Any], path: Path) -> None:
     if not m["entry"]["failures"]:
         out.append("None.")
     for f in m["entry"]["failures"]:
-        ctx = f" (after \"{f['context']}\")" if f.get("context") else ""
-        out.append(f"- \"{f['text']}\"{ctx}: expected `{f['expected']}`, got `{f['got']}` ({f['reply_kind']}); "
-                   f"intent {f['intent']} -> {f['predicted_intent']} ({f['confidence']}); "
-                   f"entities {f['entities']} -> {f['predicted_entities']}")
+        ctx = f' (after "{f["context"]}")' if f.get("context") else ""
+        out.append(
+            f'- "{f["text"]}"{ctx}: expected `{f["expected"]}`, got `{f["got"]}` ({f["reply_kind"]}); '
+            f"intent {f['intent']} -> {f['predicted_intent']} ({f['confidence']}); "
+            f"entities {f['entities']} -> {f['predicted_entities']}"
+        )
     out += ["", "## Intents (bank)", "", "| intent | precision | recall | F1 | n |", "|---|---|---|---|---|"]
     for lab, row in m["intent"]["per_intent"].items():
         out.append(f"| {lab} | {row['precision']:.2f} | {row['recall']:.2f} | {row['f1']:.2f} | {row['support']} |")
     if m["intent"]["confusions"]:
         out += ["", "Confusions: " + "; ".join(f"{c} x{n}" for c, n in m["intent"]["confusions"])]
     out += ["", "## Entity errors", ""]
-    out += [f"- \"{e['text']}\": missed {e['missed']}, extra {e['extra']}" for e in m["entities"]["errors"]] or ["None."]
+    out += [f'- "{e["text"]}": missed {e["missed"]}, extra {e["extra"]}' for e in m["entities"]["errors"]] or ["None."]
     for key, _, about in EXTRA_BANKS:
         f = result.get(key)
         if not f:
             continue
         out += ["", f"## {key.capitalize()} bank ({about}): failures", ""]
-        out += [f"- \"{x['text']}\"" + (f" (after \"{x['context']}\")" if x.get("context") else "")
-                + f": expected `{x['expected']}`, got `{x['got']}` ({x['reply_kind']}); intent {x['intent']} -> "
-                f"{x['predicted_intent']} ({x['confidence']}); entities {x['entities']} -> {x['predicted_entities']}"
-                for x in f["entry"]["failures"]] or ["None."]
-        out += [f"- entity error: \"{e['text']}\": missed {e['missed']}, extra {e['extra']}" for e in f["entities"]["errors"]]
+        out += [
+            f'- "{x["text"]}"'
+            + (f' (after "{x["context"]}")' if x.get("context") else "")
+            + f": expected `{x['expected']}`, got `{x['got']}` ({x['reply_kind']}); intent {x['intent']} -> "
+            f"{x['predicted_intent']} ({x['confidence']}); entities {x['entities']} -> {x['predicted_entities']}"
+            for x in f["entry"]["failures"]
+        ] or ["None."]
+        out += [f'- entity error: "{e["text"]}": missed {e["missed"]}, extra {e["extra"]}' for e in f["entities"]["errors"]]
     h = result.get("heldout")
     if h:
-        out += ["", "## rasa test nlu on a held-out split of data/nlu", "",
-                f"`rasa data split nlu --training-fraction 0.8 --random-seed {h['seed']}`, trained on the training part "
-                f"({h['train_seconds']:.0f} s), tested on {h['test_examples']} examples: accuracy {pct(h['accuracy'])}, "
-                f"macro-F1 {h['macro_f1']:.3f}, weighted F1 {h['weighted_f1']:.3f}.", "", "Errors:", ""]
-        out += [f"- \"{e['text']}\": {e['expected']} -> {e['predicted']} ({e['confidence']})" for e in h["errors"]] or ["None."]
+        out += [
+            "",
+            "## rasa test nlu on a held-out split of data/nlu",
+            "",
+            f"`rasa data split nlu --training-fraction 0.8 --random-seed {h['seed']}`, trained on the training part "
+            f"({h['train_seconds']:.0f} s), tested on {h['test_examples']} examples: accuracy {pct(h['accuracy'])}, "
+            f"macro-F1 {h['macro_f1']:.3f}, weighted F1 {h['weighted_f1']:.3f}.",
+            "",
+            "Errors:",
+            "",
+        ]
+        out += [f'- "{e["text"]}": {e["expected"]} -> {e["predicted"]} ({e["confidence"]})' for e in h["errors"]] or ["None."]
     path.write_text("\n".join(out) + "\n", encoding="utf-8")
 
 
@@ -394,21 +519,36 @@ def main(argv: Optional[List[str]] = None) -> int:
     all_outcomes, all_parses = run_bank(questions + [q for _, qs in extra for q in qs], args.workers)
     outcomes, parses = all_outcomes[: len(questions)], all_parses[: len(questions)]
     bank = score(questions, outcomes, parses)
-    result: Dict[str, Any] = {"when": datetime.now(timezone.utc).isoformat(timespec="seconds"), "training": training,
-                              "heldout": heldout, "bank": bank, "targets": TARGETS}
+    result: Dict[str, Any] = {
+        "when": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "training": training,
+        "heldout": heldout,
+        "bank": bank,
+        "targets": TARGETS,
+    }
     start = len(questions)
     for key, qs in extra:
-        result[key] = score(qs, all_outcomes[start:start + len(qs)], all_parses[start:start + len(qs)])
+        result[key] = score(qs, all_outcomes[start : start + len(qs)], all_parses[start : start + len(qs)])
         start += len(qs)
     result["targets_met"] = {
         "entry_accuracy": bank["entry"]["accuracy"] >= TARGETS["entry_accuracy"],
         "entity_f1": bank["entities"]["f1"] >= TARGETS["entity_f1"],
         "train_seconds": training["seconds"] < TARGETS["train_seconds"],
     }
-    result["items"] = [{"text": o.question.text, "context": o.question.context, "expected": o.question.entry, "got": o.answered,
-                        "kind": o.kind, "intent": o.question.intent, "parse_intent": (p.get("intent") or {}).get("name"),
-                        "entities": sorted(o.question.values), "parse_entities": predicted_values(p)}
-                       for o, p in zip(outcomes, parses, strict=True)]
+    result["items"] = [
+        {
+            "text": o.question.text,
+            "context": o.question.context,
+            "expected": o.question.entry,
+            "got": o.answered,
+            "kind": o.kind,
+            "intent": o.question.intent,
+            "parse_intent": (p.get("intent") or {}).get("name"),
+            "entities": sorted(o.question.values),
+            "parse_entities": predicted_values(p),
+        }
+        for o, p in zip(outcomes, parses, strict=True)
+    ]
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "eval.json").write_text(json.dumps(result, indent=2, ensure_ascii=False), encoding="utf-8")
     write_markdown(result, RESULTS / "eval.md")

@@ -57,10 +57,20 @@ def score_questions(webhook: str, matcher: AnswerMatcher, kb: Any, items: List[D
         answered, kind = matcher.answered(reply), matcher.kind(reply)
         expect = str(item["expect"])
         right = kind == "uncovered" if expect == "uncovered" else answered == expect
-        row = {**item, "answered": answered, "kind": kind, "right": right, "entry_right": right or parent(answered) == parent(expect)}
+        row = {
+            **item,
+            "answered": answered,
+            "kind": kind,
+            "right": right,
+            "entry_right": right or parent(answered) == parent(expect),
+        }
         if item.get("also"):
             also = str(item["also"])
-            answer = kb.entries[parent(also)].answer if ":" not in also else kb.entries[parent(also)].variants[also.split(":")[1]].answer
+            answer = (
+                kb.entries[parent(also)].answer
+                if ":" not in also
+                else kb.entries[parent(also)].variants[also.split(":")[1]].answer
+            )
             row["also_answered"] = _squash(answer) in _squash(reply)
         return row
 
@@ -144,7 +154,7 @@ def report(results: Dict[str, Any], commit: str, when: str) -> str:
         "|---|---|",
         f"| covered questions in patients' and carers' words | {fmt(covered)} (entry-level {fmt(covered, 'entry_right')}) |",
         f"| MedQuAD-style questions about covered topics | {fmt(medquad)} |",
-        f"| uncovered NET questions that get \"my sources don't cover\" | {fmt(uncovered)} |",
+        f'| uncovered NET questions that get "my sources don\'t cover" | {fmt(uncovered)} |',
         f"| compound questions: first part / second part also answered | {fmt(compound)} / {fmt(compound, 'also_answered')} |",
         f"| conversations fully right | {fmt(conversations)} |",
         f"| follow-up turns right | {fmt(follow_ups)} |",

@@ -99,7 +99,9 @@ def main() -> int:
         if args.show_failures:
             for r in rows:
                 if not r["ok"]:
-                    print(f"  {r['text']!r} [{r['context']!r}] want {r['expected']} got {r['got']} {r['ranking']} {r['entities']}")
+                    print(
+                        f"  {r['text']!r} [{r['context']!r}] want {r['expected']} got {r['got']} {r['ranking']} {r['entities']}"
+                    )
             print("  got:", Counter(r["got"] for r in rows if not r["ok"]).most_common(8))
     return 0
 

@@ -100,7 +100,6 @@ def test_action_names_match_the_domain(action):
     assert action.name() in domain["actions"]
 
 
-
 async def test_restart_says_so_and_ends_with_disclaimer_and_referral(kb, dispatcher):
     tracker = make_tracker("/restart", "restart", slots={"region": "canada", "subject": "nec"})
     events = await run(ActionRestart(), tracker, dispatcher)

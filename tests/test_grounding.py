@@ -137,7 +137,9 @@ def test_the_sources_readme_names_the_red_flags_the_policy_escalates():
     assert ev.POLICY_README_MARKER in readme
 
 
-@pytest.mark.parametrize("key, index", [("carcinoid_crisis", 1), ("referral.uk.text", 1), ("emergency.note", 0), ("diagnose_me", 2)])
+@pytest.mark.parametrize(
+    "key, index", [("carcinoid_crisis", 1), ("referral.uk.text", 1), ("emergency.note", 0), ("diagnose_me", 2)]
+)
 def test_a_policy_mark_anywhere_else_fails(report, key, index):
     record, cited = _record(report, key, index)
     marked = dataclasses.replace(record, policy="safety escalation: made up for the test")
@@ -184,8 +186,11 @@ def test_contact_details_in_the_evidence_are_placeholders_for_contacts_yml(evide
 
 @pytest.mark.parametrize(
     "path, value",
-    [(("referral", "uk", "phone"), "0808 800 40 41"), (("referral", "uk", "hours"), "9 to 5, Monday to Friday"),
-     (("referral", "canada", "phone"), "1-888-939-3334")],
+    [
+        (("referral", "uk", "phone"), "0808 800 40 41"),
+        (("referral", "uk", "hours"), "9 to 5, Monday to Friday"),
+        (("referral", "canada", "phone"), "1-888-939-3334"),
+    ],
 )
 def test_a_contact_detail_the_source_does_not_print_fails(tmp_path, path, value):
     """A number or opening time in contacts.yml that differs from the source page: its quote is no
@@ -205,7 +210,9 @@ def test_a_contact_detail_the_source_does_not_print_fails(tmp_path, path, value)
 def test_an_unknown_contact_placeholder_is_a_file_error(tmp_path):
     target = _copy_knowledge(tmp_path)
     raw = (target / "evidence.yml").read_text(encoding="utf-8")
-    (target / "evidence.yml").write_text(raw.replace("freephone {referral.uk.phone}", "freephone {referral.uk.fax}", 1), encoding="utf-8")
+    (target / "evidence.yml").write_text(
+        raw.replace("freephone {referral.uk.phone}", "freephone {referral.uk.fax}", 1), encoding="utf-8"
+    )
     with pytest.raises(ev.EvidenceError, match="referral.uk.fax"):
         ev.load_evidence(target / "evidence.yml")
 
@@ -264,16 +271,46 @@ def test_half_rewritten_sentences_mostly_fail(mutations):
     "key, index, altered, reason",
     [
         ("carcinoid_syndrome", 2, "It affects almost 40% of people with NETs.", "figure 40%"),
-        ("diagnosis_delay", 1, "Research shows that, on average, NET patients see five different healthcare providers "
-         "over 45 months before they get a correct diagnosis.", "figure 45"),
+        (
+            "diagnosis_delay",
+            1,
+            "Research shows that, on average, NET patients see five different healthcare providers "
+            "over 45 months before they get a correct diagnosis.",
+            "figure 45",
+        ),
         ("statistics", 1, "About 117,000 Americans live with NETs, according to the NETRF.", "figure 117000"),
-        ("referral.uk.text", 0, "In the UK, call 0808 800 40 41 and they can refer you to a specialist.", "figure tel:08088004041"),
-        ("lung_nets", 0, "Lung NETs, also called bronchopulmonary NETs (BP-NETs), are NETs that start in the liver, usually "
-         "in the airways (bronchi).", "'liver'"),
-        ("where_nets_form", 1, "They most commonly form in the digestive (gastrointestinal) tract, the lungs and the brain.", "'brain'"),
-        ("metastasis", 4, "If surgery is not possible, there are other treatment options such as chemotherapy for people with "
-         "NETs that have spread.", "'procedures'"),
-        ("carcinoid_self_care", 0, "Ipsen's page suggests carcinoid syndrome symptoms may be eased by octreotide injections.", "'medicines'"),
+        (
+            "referral.uk.text",
+            0,
+            "In the UK, call 0808 800 40 41 and they can refer you to a specialist.",
+            "figure tel:08088004041",
+        ),
+        (
+            "lung_nets",
+            0,
+            "Lung NETs, also called bronchopulmonary NETs (BP-NETs), are NETs that start in the liver, usually "
+            "in the airways (bronchi).",
+            "'liver'",
+        ),
+        (
+            "where_nets_form",
+            1,
+            "They most commonly form in the digestive (gastrointestinal) tract, the lungs and the brain.",
+            "'brain'",
+        ),
+        (
+            "metastasis",
+            4,
+            "If surgery is not possible, there are other treatment options such as chemotherapy for people with "
+            "NETs that have spread.",
+            "'procedures'",
+        ),
+        (
+            "carcinoid_self_care",
+            0,
+            "Ipsen's page suggests carcinoid syndrome symptoms may be eased by octreotide injections.",
+            "'medicines'",
+        ),
         ("hormones", 1, "The NETRF names peptide hormones such as somatostatin and gastrin.", "'somatostatin'"),
         ("causes", 0, "Most NETs are caused by a poor diet and too much stress at work.", "shares"),
         ("outlook", 0, "Survival depends mostly on keeping a positive attitude and eating well.", "shares"),
@@ -286,8 +323,12 @@ def test_hand_written_mutations_fail(report, key, index, altered, reason):
 
 
 def test_a_sentence_that_names_a_publisher_must_quote_it(report):
-    result = _check(report, "other_names", 1, "Ipsen says neuroendocrine tumours may also be called islet cell tumours, "
-                    "carcinoid tumours or carcinoid cancer.")
+    result = _check(
+        report,
+        "other_names",
+        1,
+        "Ipsen says neuroendocrine tumours may also be called islet cell tumours, carcinoid tumours or carcinoid cancer.",
+    )
     assert any("ipsen-2019" in p for p in result.problems), result.problems
 
 
@@ -296,9 +337,12 @@ def test_a_sentence_that_names_a_publisher_must_quote_it(report):
     "text, sentences",
     [
         ("One. Two! Three? 4 is a number.", ["One.", "Two!", "Three?", "4 is a number."]),
-        ("Foods (e.g. bananas) and drinks, i.e. coffee. Next one.", ["Foods (e.g. bananas) and drinks, i.e. coffee.", "Next one."]),
-        ("It is \"functional\". Another.", ["It is \"functional\".", "Another."]),
-        ("It is called \"nonfunctional.\" Next (really).", ["It is called \"nonfunctional.\"", "Next (really)."]),
+        (
+            "Foods (e.g. bananas) and drinks, i.e. coffee. Next one.",
+            ["Foods (e.g. bananas) and drinks, i.e. coffee.", "Next one."],
+        ),
+        ('It is "functional". Another.', ['It is "functional".', "Another."]),
+        ('It is called "nonfunctional." Next (really).', ['It is called "nonfunctional."', "Next (really)."]),
         ("Visit https://cancer.ca. Then call.", ["Visit https://cancer.ca.", "Then call."]),
         ("Lower case. after a stop stays.", ["Lower case. after a stop stays."]),
         ("Wrapped\n  across   lines. Yes.", ["Wrapped across lines.", "Yes."]),
@@ -309,7 +353,7 @@ def test_sentence_splitting(text, sentences):
 
 
 def test_normalisation_allows_only_whitespace_and_quote_marks():
-    assert ev.normalise("it is called \u201cfunctional.\u201d\n  don\u2019t") == "it is called \"functional.\" don't"
+    assert ev.normalise("it is called \u201cfunctional.\u201d\n  don\u2019t") == 'it is called "functional." don\'t'
     assert ev.normalise("a\u00a0b") == "a b"
     assert ev.normalise("tumour") != ev.normalise("tumor")
 
@@ -329,7 +373,9 @@ def test_a_quote_must_be_verbatim_in_a_cited_source_and_not_a_lone_word(report):
     sentence = record.sentence
     altered = dataclasses.replace(record, evidence=(ev.Quote("netrf-about", "NETs may also be called islet cell tumours"),))
     assert any("not verbatim" in p for p in ev.check_sentence("what_is_net", 3, sentence, altered, cited).problems)
-    uncited = dataclasses.replace(record, evidence=(ev.Quote("ipsen-2019", "Many people still refer to NETs as carcinoid tumors."),))
+    uncited = dataclasses.replace(
+        record, evidence=(ev.Quote("ipsen-2019", "Many people still refer to NETs as carcinoid tumors."),)
+    )
     assert any("does not cite" in p for p in ev.check_sentence("what_is_net", 3, sentence, uncited, cited).problems)
     short = dataclasses.replace(record, evidence=(ev.Quote("netrf-about", "carcinoid tumors"),))
     assert any("shorter than" in p for p in ev.check_sentence("what_is_net", 3, sentence, short, cited).problems)
@@ -358,7 +404,9 @@ def test_a_reading_licenses_only_the_names_the_readme_allows(report):
     stretched = dataclasses.replace(
         record,
         sentence=sentence,
-        evidence=tuple(dataclasses.replace(q, reading=(q.reading or "") + " and the thyroid") if q.defect else q for q in record.evidence),
+        evidence=tuple(
+            dataclasses.replace(q, reading=(q.reading or "") + " and the thyroid") if q.defect else q for q in record.evidence
+        ),
     )
     result = ev.check_sentence("pancreatic_nets:insulinoma", 0, sentence, stretched, cited)
     assert "thyroid" in result.missing_subjects

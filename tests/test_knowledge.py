@@ -63,9 +63,10 @@ def test_every_number_in_an_answer_is_in_its_cited_sources(kb, entry_id):
             if digits in {"1", "2"}:  # "MEN 1 or 2", "2 main groups"
                 assert digits in cited
                 continue
-            assert (
-                digits in cited or digits.replace(",", "") in cited.replace(",", "") or SPELLED.get(digits, "@") in cited
-            ), (entry_id, number)
+            assert digits in cited or digits.replace(",", "") in cited.replace(",", "") or SPELLED.get(digits, "@") in cited, (
+                entry_id,
+                number,
+            )
 
 
 def test_contact_numbers_are_the_ones_the_sources_print(kb):

@@ -35,9 +35,7 @@ def pipeline(tmp_path):
     )
     spacy_model = spacy_nlp.provide()
     tokenizer = SpacyTokenizer(SpacyTokenizer.get_default_config())
-    featurizer = CountVectorsFeaturizer.create(
-        CountVectorsFeaturizer.get_default_config(), storage, Resource("cvf"), context
-    )
+    featurizer = CountVectorsFeaturizer.create(CountVectorsFeaturizer.get_default_config(), storage, Resource("cvf"), context)
 
     def prepare(messages):
         spacy_nlp.process(messages, spacy_model)
@@ -85,6 +83,8 @@ def test_ours_classifies_ordinary_messages_like_rasas(pipeline):
         b = theirs.process(prepare([Message.build(text=text)]))[0].get("intent_ranking")
         assert [r["name"] for r in a] == [r["name"] for r in b]
         assert [r["confidence"] for r in a] == pytest.approx([r["confidence"] for r in b])
-    batch = ours.process(prepare([Message.build(text="symptoms of an insulinoma"), Message.build(text=""), Message.build(text="hello")]))
+    batch = ours.process(
+        prepare([Message.build(text="symptoms of an insulinoma"), Message.build(text=""), Message.build(text="hello")])
+    )
     assert batch[0].get("intent")["name"] == "ask_symptoms"
     assert batch[2].get("intent")["name"] == "greet"

@@ -123,7 +123,9 @@ def test_region_from_channel_metadata(kb, metadata, region):
     assert reply.slots.get("region") == region
 
 
-@pytest.mark.parametrize("value, region", [("Canada", "canada"), ("Great Britain", "uk"), ("usa", "us"), (" UK ", "uk"), ("x", None), (None, None)])
+@pytest.mark.parametrize(
+    "value, region", [("Canada", "canada"), ("Great Britain", "uk"), ("usa", "us"), (" UK ", "uk"), ("x", None), (None, None)]
+)
 def test_normalise_region(value, region):
     assert normalise_region(value) == region
 

@@ -153,7 +153,10 @@ def test_greeting_says_it_is_not_a_doctor(kb):
     assert "not a doctor" in reply.text.split("\n")[0]
 
 
-@pytest.mark.parametrize("text, entry", [("carcinoid syndrome?", "carcinoid_syndrome"), ("insulinoma", "pancreatic_nets:insulinoma"), ("NEC", "net_vs_nec")])
+@pytest.mark.parametrize(
+    "text, entry",
+    [("carcinoid syndrome?", "carcinoid_syndrome"), ("insulinoma", "pancreatic_nets:insulinoma"), ("NEC", "net_vs_nec")],
+)
 def test_a_bare_topic_the_model_is_unsure_about_is_explained(kb, text, entry):
     reply = respond(Turn(text, "nlu_fallback", 0.3), kb)
     assert reply.kind == "answer" and reply.entry == entry
@@ -175,8 +178,12 @@ def test_a_short_follow_up_the_model_is_unsure_about_uses_its_best_guess_and_the
     [
         Turn("what are its symptoms?", "nlu_fallback", 0.4, ranking=[("nlu_fallback", 0.4), ("ask_symptoms", 0.35)]),
         Turn("what are its symptoms?", "nlu_fallback", 0.4, context_subject="nec", ranking=[("ask_symptoms", 0.1)]),
-        Turn("what are its symptoms?", "nlu_fallback", 0.4, context_subject="nec", ranking=[("greet", 0.5), ("ask_symptoms", 0.3)]),
-        Turn("tell me all about the symptoms of stuff", "nlu_fallback", 0.4, context_subject="nec", ranking=[("ask_symptoms", 0.3)]),
+        Turn(
+            "what are its symptoms?", "nlu_fallback", 0.4, context_subject="nec", ranking=[("greet", 0.5), ("ask_symptoms", 0.3)]
+        ),
+        Turn(
+            "tell me all about the symptoms of stuff", "nlu_fallback", 0.4, context_subject="nec", ranking=[("ask_symptoms", 0.3)]
+        ),
     ],
     ids=["no-context", "too-unsure", "best-guess-not-a-question", "no-pointer"],
 )

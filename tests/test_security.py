@@ -1,12 +1,12 @@
 """Security and privacy switches of the launch command (bot/serving/launcher.py); no model needed.
 
-  - the HTTP API is off by default; on, it needs a token or a JWT (and refuses to start without);
-    secrets are masked and never written into files (the real Rasa servers with the API off and
-    on are in tests/security, `make test-security`)
-  - the action server (a real one, running our actions) listens on loopback only, and with
-    NETBOT_ACTIONS_TOKEN answers only requests that carry it
-  - bot/serving/retention.py deletes conversations older than N days (SQLite here; PostgreSQL in
-    tests/scale)
+- the HTTP API is off by default; on, it needs a token or a JWT (and refuses to start without);
+  secrets are masked and never written into files (the real Rasa servers with the API off and
+  on are in tests/security, `make test-security`)
+- the action server (a real one, running our actions) listens on loopback only, and with
+  NETBOT_ACTIONS_TOKEN answers only requests that carry it
+- bot/serving/retention.py deletes conversations older than N days (SQLite here; PostgreSQL in
+  tests/scale)
 """
 
 from __future__ import annotations
@@ -72,15 +72,25 @@ def test_action_token_goes_into_a_derived_endpoints_file_as_a_placeholder_only()
 
 def action_call(text: str) -> Dict[str, Any]:
     """What Rasa posts to the action server for `action_answer` (rasa-sdk's format)."""
-    latest = {"text": text, "intent": {"name": "ask_definition", "confidence": 0.99}, "entities": [{"entity": "net_type", "value": "net"}]}
+    latest = {
+        "text": text,
+        "intent": {"name": "ask_definition", "confidence": 0.99},
+        "entities": [{"entity": "net_type", "value": "net"}],
+    }
     return {
         "next_action": "action_answer",
         "sender_id": "security-test",
         "version": "3.6.21",
         "domain": {},
         "tracker": {
-            "sender_id": "security-test", "slots": {}, "latest_message": latest, "events": [],
-            "paused": False, "followup_action": None, "active_loop": {}, "latest_action_name": "action_listen",
+            "sender_id": "security-test",
+            "slots": {},
+            "latest_message": latest,
+            "events": [],
+            "paused": False,
+            "followup_action": None,
+            "active_loop": {},
+            "latest_action_name": "action_listen",
         },
     }
 
@@ -125,7 +135,6 @@ def test_action_server_needs_the_shared_token(action_server):
     assert response.json()["responses"][0]["text"].startswith("A neuroendocrine tumour (NET) is")
 
 
-
 def test_action_server_bounds_request_bodies(action_server):
     """NETBOT_MAX_REQUEST_BYTES (default 1 MB) holds for the action server too: a larger call,
     even with the token, is refused with 413 before it is read whole, and no action runs."""
@@ -140,6 +149,7 @@ def test_action_server_bounds_request_bodies(action_server):
     assert over.status_code == 413, over.text[:300]
     assert "responses" not in over.text and "xxxx" not in over.text, over.text[:300]
 
+
 # ---------------------------------------------------------------- retention -----------------
 
 
@@ -150,16 +160,25 @@ def test_retention_deletes_conversations_older_than_n_days_from_sqlite(tmp_path)
     endpoints.write_text(f"tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: {db}\n")
     script = [str(BIN / "python"), str(PROJECT_ROOT / "bot" / "serving" / "retention.py")]
 
-    dry = subprocess.run([*script, "--days", "30", "--dry-run"], env={**os.environ, "NETBOT_ENDPOINTS": str(endpoints)},
-                         capture_output=True, text=True, timeout=300)
+    dry = subprocess.run(
+        [*script, "--days", "30", "--dry-run"],
+        env={**os.environ, "NETBOT_ENDPOINTS": str(endpoints)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert dry.returncode == 0, dry.stderr
     assert "would delete 2 conversations (4 events)" in dry.stdout
     # The setting from the environment, as `make purge-old` uses it.
-    run = subprocess.run(script, env={**os.environ, "NETBOT_ENDPOINTS": str(endpoints), "NETBOT_RETENTION_DAYS": "30"},
-                         capture_output=True, text=True, timeout=300)
+    run = subprocess.run(
+        script,
+        env={**os.environ, "NETBOT_ENDPOINTS": str(endpoints), "NETBOT_RETENTION_DAYS": "30"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert run.returncode == 0, run.stderr
     assert "deleted 2 conversations (4 events)" in run.stdout
     with sqlite3.connect(db) as connection:
         left = sorted(row[0] for row in connection.execute("SELECT DISTINCT sender_id FROM events"))
     assert left == ["recent", "today"]
-

@@ -38,8 +38,13 @@ def database_url(store: Dict[str, Any]) -> Any:
     from rasa.core.tracker_store import SQLTrackerStore
 
     return SQLTrackerStore.get_db_url(
-        store.get("dialect", "sqlite"), store.get("url"), store.get("port"), store.get("db", "rasa.db"),
-        store.get("username"), store.get("password"), query=store.get("query"),
+        store.get("dialect", "sqlite"),
+        store.get("url"),
+        store.get("port"),
+        store.get("db", "rasa.db"),
+        store.get("username"),
+        store.get("password"),
+        query=store.get("query"),
     )
 
 
@@ -84,8 +89,10 @@ def main(argv: Optional[List[str]] = None) -> int:
     store = tracker_store_config(endpoints)
     conversations, events = purge(database_url(store), days, args.dry_run)
     verb = "would delete" if args.dry_run else "deleted"
-    print(f"retention: {verb} {conversations} conversations ({events} events) inactive for more than {days:g} days "
-          f"from the {store.get('dialect', 'sqlite')} tracker store of {endpoints.name}")
+    print(
+        f"retention: {verb} {conversations} conversations ({events} events) inactive for more than {days:g} days "
+        f"from the {store.get('dialect', 'sqlite')} tracker store of {endpoints.name}"
+    )
     return 0
 
 

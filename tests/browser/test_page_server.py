@@ -20,7 +20,11 @@ def test_page_and_assets(site):
     page = requests.get(f"{site}/", timeout=10)
     assert page.status_code == 200 and page.headers["Content-Type"].startswith("text/html")
     assert "Not medical advice" in page.text and 'src="/vendor/rasa-webchat.js"' in page.text
-    for path, kind in [("/app.js", "text/javascript"), ("/style.css", "text/css"), ("/vendor/rasa-webchat.js", "text/javascript")]:
+    for path, kind in [
+        ("/app.js", "text/javascript"),
+        ("/style.css", "text/css"),
+        ("/vendor/rasa-webchat.js", "text/javascript"),
+    ]:
         response = requests.get(f"{site}{path}", timeout=10)
         assert response.status_code == 200, path
         assert response.headers["Content-Type"].startswith(kind), path
@@ -42,7 +46,9 @@ def test_config_points_at_rasa(site):
     assert config.headers["Cache-Control"] == "no-store"
 
 
-@pytest.mark.parametrize("path", ["/server.py", "/../../credentials.yml", "/%2e%2e/%2e%2e/etc/passwd", "/node_modules/", "/vendor/", "/.env"])
+@pytest.mark.parametrize(
+    "path", ["/server.py", "/../../credentials.yml", "/%2e%2e/%2e%2e/etc/passwd", "/node_modules/", "/vendor/", "/.env"]
+)
 def test_nothing_else_is_served(site, path):
     response = requests.get(f"{site}{path}", timeout=10)
     assert response.status_code == 404

@@ -6,7 +6,6 @@ test_webhooks.py starts servers: its marker (`channels`, tests/conftest.py) keep
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Iterator
 
 import pytest
@@ -14,6 +13,7 @@ import pytest
 from tests.channels.stacks import channel_env, render_credentials
 from tests.channels.standins import StandIn
 from tests.servers import Stack, require_model, started
+
 
 @pytest.fixture(scope="session")
 def stand_in() -> Iterator[StandIn]:

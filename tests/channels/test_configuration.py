@@ -38,7 +38,12 @@ def test_a_channel_needs_all_its_required_variables():
     enabled, _ = render(TEMPLATE, {"SLACK_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s"})
     slack = enabled["bot.serving.channels.slack.SafeSlackInput"]
     # Optional variables fall back to their defaults.
-    assert slack == {"slack_token": "xoxb-1", "slack_signing_secret": "s", "slack_channel": "", "api_base_url": "https://slack.com/api/"}
+    assert slack == {
+        "slack_token": "xoxb-1",
+        "slack_signing_secret": "s",
+        "slack_channel": "",
+        "api_base_url": "https://slack.com/api/",
+    }
 
 
 def test_every_channel_on_with_the_test_environment():
@@ -50,7 +55,9 @@ def test_every_channel_on_with_the_test_environment():
 
 def test_rendered_file_is_private_and_loads(tmp_path: Path):
     target = tmp_path / "build" / "credentials.yml"
-    write(PROJECT_ROOT / "credentials.yml", target, {"TWILIO_ACCOUNT_SID": "AC1", "TWILIO_AUTH_TOKEN": "t", "TWILIO_NUMBER": "+1"})
+    write(
+        PROJECT_ROOT / "credentials.yml", target, {"TWILIO_ACCOUNT_SID": "AC1", "TWILIO_AUTH_TOKEN": "t", "TWILIO_NUMBER": "+1"}
+    )
     assert stat.S_IMODE(os.stat(target).st_mode) == 0o600
     loaded = yaml.safe_load(target.read_text())
     assert loaded["bot.serving.channels.twilio.SafeTwilioInput"]["auth_token"] == "t"
@@ -72,7 +79,9 @@ def test_channel_labels():
 
 def test_cors_origins_are_the_page_plus_the_allow_list_never_star_by_default():
     assert allowed_origins({}) == ["http://localhost:8080", "http://127.0.0.1:8080"]
-    origins = allowed_origins({"NETBOT_WEB_PORT": "9000", "NETBOT_CORS_ORIGINS": "https://www.example.org/, https://example.org ,"})
+    origins = allowed_origins(
+        {"NETBOT_WEB_PORT": "9000", "NETBOT_CORS_ORIGINS": "https://www.example.org/, https://example.org ,"}
+    )
     assert origins == ["http://localhost:9000", "http://127.0.0.1:9000", "https://www.example.org", "https://example.org"]
     assert is_allowed("https://example.org", origins)
     assert not is_allowed("https://evil.example", origins)
@@ -82,14 +91,16 @@ def test_cors_origins_are_the_page_plus_the_allow_list_never_star_by_default():
 
 def test_procfile_passes_the_allow_list_to_rasa_and_runs_the_page():
     procfile = dict(
-        line.split(":", 1) for line in (PROJECT_ROOT / "Procfile").read_text().splitlines() if line.strip() and not line.startswith("#")
+        line.split(":", 1)
+        for line in (PROJECT_ROOT / "Procfile").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
     )
     # Launched through the launcher, which builds `--cors` from bot.serving.channels.cors.
     assert procfile["rasa"].strip() == ".venv/bin/python -m bot.serving.launcher rasa"
     from bot.serving.launcher import rasa_arguments
 
     arguments = rasa_arguments({"NETBOT_CORS_ORIGINS": "https://example.org"})
-    cors = arguments[arguments.index("--cors") + 1:]
+    cors = arguments[arguments.index("--cors") + 1 :]
     assert cors[:3] == ["http://localhost:8080", "http://127.0.0.1:8080", "https://example.org"]
     assert procfile["web"].strip() == ".venv/bin/python -m bot.web.server"
 

@@ -40,8 +40,14 @@ def long_reply(kb) -> answers.Reply:
     """A real knowledge-base answer, repeated to ~9000 characters, with the real closing."""
     entry = kb.entries["carcinoid_syndrome_symptoms"]
     parts = [entry.answer] * (9000 // len(entry.answer) + 1)
-    return answers.finish(kb, parts, kind="answer", region="uk", sources=["cruk-2025"],
-                          buttons=[answers.button_for(kb, "carcinoid_syndrome_symptoms")])
+    return answers.finish(
+        kb,
+        parts,
+        kind="answer",
+        region="uk",
+        sources=["cruk-2025"],
+        buttons=[answers.button_for(kb, "carcinoid_syndrome_symptoms")],
+    )
 
 
 def closing_of(kb, region=None, short=False) -> str:
@@ -99,7 +105,7 @@ def test_sms_gets_numbered_options_instead_of_buttons(carcinoid, kb):
     assert message.buttons == []
     lines = message.text.split("\n")
     start = lines.index("Reply with a number for more:")
-    assert lines[start + 1: start + 4] == [f"{i}. {b.title}" for i, b in enumerate(carcinoid.buttons, 1)]
+    assert lines[start + 1 : start + 4] == [f"{i}. {b.title}" for i, b in enumerate(carcinoid.buttons, 1)]
     # Options come before the closing, which still ends the message.
     assert message.text.endswith(closing_of(kb))
 
@@ -117,7 +123,7 @@ def test_sms_number_reply_is_the_option_payload(carcinoid):
 
 def test_sms_uses_plain_punctuation_to_stay_in_gsm7(kb):
     (message,) = shape("twilio", said(kb, "It\u2019s \u201cusually\u201d slow \u2013 months\u2026"))
-    assert message.text.startswith("It's \"usually\" slow - months...")
+    assert message.text.startswith('It\'s "usually" slow - months...')
     assert sms_segments("a" * 160) == 1 and sms_segments("a" * 161) == 2
     assert sms_segments("\u00e9" * 160) == 1  # é is in GSM-7
     assert sms_segments("\u2019" * 70) == 1 and sms_segments("\u2019" * 71) == 2  # UCS-2
@@ -188,7 +194,11 @@ def test_web_bubble_links_bare_addresses_and_keeps_lines(carcinoid):
 
 
 def test_web_bubble_has_no_html_or_script_links():
-    (bubble,) = web_messages({"text": "[x](javascript:alert(1)) [y]( JAVASCRIPT:alert(3)) <javascript:alert(2)> <img src=x onerror=alert(4)> [ok](https://netrf.org)"})
+    (bubble,) = web_messages(
+        {
+            "text": "[x](javascript:alert(1)) [y]( JAVASCRIPT:alert(3)) <javascript:alert(2)> <img src=x onerror=alert(4)> [ok](https://netrf.org)"
+        }
+    )
     assert "javascript:alert(1)" not in bubble.text and "JAVASCRIPT" not in bubble.text
     assert "<" not in bubble.text
     assert "&lt;img src=x" in bubble.text
@@ -199,7 +209,10 @@ def test_web_bubble_has_no_html_or_script_links():
     "text, expected",
     [
         ("see netrf.org.", "see [netrf.org](https://netrf.org)."),
-        ("visit https://cancer.ca or www.cancerresearchuk.org/about-cancer", "visit https://cancer.ca or [www.cancerresearchuk.org/about-cancer](https://www.cancerresearchuk.org/about-cancer)"),
+        (
+            "visit https://cancer.ca or www.cancerresearchuk.org/about-cancer",
+            "visit https://cancer.ca or [www.cancerresearchuk.org/about-cancer](https://www.cancerresearchuk.org/about-cancer)",
+        ),
         ("email info@netrf.org", "email info@netrf.org"),
         ("a NET, e.g. this", "a NET, e.g. this"),
         ("already [netrf.org](https://netrf.org)", "already [netrf.org](https://netrf.org)"),
@@ -211,9 +224,15 @@ def test_linkify(text, expected):
 
 @pytest.mark.parametrize(
     "text, expected",
-    [("/start", "hello"), ("/start@net_info_bot", "hello"), ("/help", "what can you do?"), ("/START", "hello"),
-     ('/ask_symptoms{"condition":"carcinoid_syndrome"}', '/ask_symptoms{"condition":"carcinoid_syndrome"}'),
-     ("what is a NET?", "what is a NET?"), (None, "")],
+    [
+        ("/start", "hello"),
+        ("/start@net_info_bot", "hello"),
+        ("/help", "what can you do?"),
+        ("/START", "hello"),
+        ('/ask_symptoms{"condition":"carcinoid_syndrome"}', '/ask_symptoms{"condition":"carcinoid_syndrome"}'),
+        ("what is a NET?", "what is a NET?"),
+        (None, ""),
+    ],
 )
 def test_inbound_commands(text, expected):
     assert inbound_text(text) == expected

@@ -265,8 +265,8 @@ def fb_signature(body: bytes, algorithm: str = "sha256", secret: str = FACEBOOK_
 
 
 def messages_to(psid: str):
-    return (
-        lambda r: r.platform == "facebook"
+    return lambda r: (
+        r.platform == "facebook"
         and r.path.endswith("/me/messages")
         and ((r.json or {}).get("recipient") or {}).get("id") == psid
         and "message" in (r.json or {})
@@ -275,7 +275,9 @@ def messages_to(psid: str):
 
 def test_facebook_subscription_check(channel_stack):
     url = f"{channel_stack.url}/webhooks/facebook/webhook"
-    ok = requests.get(url, params={"hub.mode": "subscribe", "hub.verify_token": FACEBOOK_VERIFY, "hub.challenge": "1158201444"}, timeout=30)
+    ok = requests.get(
+        url, params={"hub.mode": "subscribe", "hub.verify_token": FACEBOOK_VERIFY, "hub.challenge": "1158201444"}, timeout=30
+    )
     assert ok.status_code == 200 and ok.text == "1158201444"
     wrong = requests.get(url, params={"hub.mode": "subscribe", "hub.verify_token": "guess", "hub.challenge": "1"}, timeout=30)
     assert wrong.status_code == 403
@@ -298,7 +300,9 @@ def test_facebook_message_gets_the_answer_with_quick_replies(channel_stack, stan
     replies = message["quick_replies"]
     assert [r["payload"] for r in replies][0] == SYMPTOMS_PAYLOAD
     assert all(len(r["title"]) <= 20 for r in replies)
-    actions = [r.json.get("sender_action") for r in stand_in.recorded(lambda r: (r.json or {}).get("recipient", {}).get("id") == psid)]
+    actions = [
+        r.json.get("sender_action") for r in stand_in.recorded(lambda r: (r.json or {}).get("recipient", {}).get("id") == psid)
+    ]
     assert "typing_on" in actions and "mark_seen" in actions
 
 
@@ -396,8 +400,12 @@ def test_twilio_numbered_reply_picks_the_option(channel_stack, stand_in: StandIn
 def test_twilio_picture_without_text_is_answered_not_left_in_silence(channel_stack, stand_in: StandIn):
     """An MMS with only a picture has an empty Body: the "no text" reply, with the disclaimer."""
     number = phone()
-    params = {**sms(number, ""), "NumMedia": "1", "MediaContentType0": "image/jpeg",
-              "MediaUrl0": "https://api.twilio.com/2010-04-01/Accounts/AC0/Messages/MM0/Media/ME0"}
+    params = {
+        **sms(number, ""),
+        "NumMedia": "1",
+        "MediaContentType0": "image/jpeg",
+        "MediaUrl0": "https://api.twilio.com/2010-04-01/Accounts/AC0/Messages/MM0/Media/ME0",
+    }
     url = f"{channel_stack.url}/webhooks/twilio/webhook"
     assert twilio_post(channel_stack, params, twilio_sign(url, params)).status_code == 200
     sent = stand_in.wait_for(texts_to(number))

@@ -110,12 +110,21 @@ REST_CASES = [
     Rest("numeric sender id", {"sender": 1234567, "message": "hello"}),
     Rest("body is a JSON array", [1, 2, 3], status=400),
     Rest("body is a JSON string", "hello", status=400),
-    Rest("form-encoded body", raw=b"sender=a&message=hi", headers={"Content-Type": "application/x-www-form-urlencoded"}, status=400),
+    Rest(
+        "form-encoded body", raw=b"sender=a&message=hi", headers={"Content-Type": "application/x-www-form-urlencoded"}, status=400
+    ),
     Rest("JSON sent as text/plain", {"sender": "SENDER", "message": "hello"}, headers={"Content-Type": "text/plain"}),
     msg("HTML and script", "<script>alert(document.cookie)</script><img src=x onerror=alert(1)>"),
     msg("SQL-looking text", "'; DROP TABLE events; -- what is a NET? \" OR 1=1 --"),
-    msg("right-to-left text and direction overrides", "\u202eما هو الورم العصبي الصماوي؟ \u05de\u05d4 \u202dNET\u202c\u2067x\u2069"),
-    msg("combining characters (zalgo)", "w\u0336\u0301\u0327h\u0338\u0350a\u0334\u0302t\u0335\u0308 i\u0337\u030ds\u0334 a\u0336 N\u0338\u0303E\u0335\u0306T" + "\u0301" * 500),
+    msg(
+        "right-to-left text and direction overrides",
+        "\u202eما هو الورم العصبي الصماوي؟ \u05de\u05d4 \u202dNET\u202c\u2067x\u2069",
+    ),
+    msg(
+        "combining characters (zalgo)",
+        "w\u0336\u0301\u0327h\u0338\u0350a\u0334\u0302t\u0335\u0308 i\u0337\u030ds\u0334 a\u0336 N\u0338\u0303E\u0335\u0306T"
+        + "\u0301" * 500,
+    ),
     msg("emoji and astral characters", "🙂🧬🩺 𝕨𝕙𝕒𝕥 𝕚𝕤 𝕒 ℕ𝔼𝕋 🏳️‍🌈"),
     msg("non-characters", "\uffff\ufffe\U0010ffff what is a NET"),
     msg("10k-character single word", "a" * 10_000),
@@ -125,7 +134,11 @@ REST_CASES = [
     msg("unknown intent payload", "/no_such_intent"),
     msg("payload with unknown entity", '/ask_definition{"planet":"mars"}'),
     Rest("user-sent /restart", {"sender": "SENDER", "message": "/restart"}, starts="I've started a new conversation"),
-    Rest("user-sent /session_start", {"sender": "SENDER", "message": "/session_start"}, starts=KB.messages["command_session_start"][:40]),
+    Rest(
+        "user-sent /session_start",
+        {"sender": "SENDER", "message": "/session_start"},
+        starts=KB.messages["command_session_start"][:40],
+    ),
     Rest("user-sent /back", {"sender": "SENDER", "message": "/back"}, starts=KB.messages["command_back"][:40]),
     Rest("metadata of the wrong type", {"sender": "SENDER", "message": "hello", "metadata": "not an object"}),
     Rest("unknown extra fields", {"sender": "SENDER", "message": "hello", "admin": True, "__proto__": {"x": 1}}),
@@ -198,11 +211,15 @@ def test_rest_burst_of_1000_messages_from_one_sender(stack):
     counts = {code: statuses.count(code) for code in sorted(set(statuses))}
     assert set(counts) <= {200, 429}, counts
     assert counts.get(200, 0) >= 1
-    RESULTS.append((
-        "1000 messages in a burst from one sender (25 in flight)", "REST",
-        ", ".join(f"{n} x HTTP {code}" for code, n in counts.items()),
-        "answers, then 429 + Retry-After (flood control)", probe(stack, who),
-    ))
+    RESULTS.append(
+        (
+            "1000 messages in a burst from one sender (25 in flight)",
+            "REST",
+            ", ".join(f"{n} x HTTP {code}" for code, n in counts.items()),
+            "answers, then 429 + Retry-After (flood control)",
+            probe(stack, who),
+        )
+    )
 
 
 # ---------------------------------------------------------------- socket.io -----------------
@@ -295,7 +312,9 @@ async def test_socketio_frame_over_the_size_bound_closes_only_that_connection(st
         assert (await again.reply()).startswith(PROBE_ANSWER)
     finally:
         await again.close()
-    RESULTS.append(("2 MB frame (over the buffer bound)", "socket.io", "connection closed by server", "none", "answers (new connection)"))
+    RESULTS.append(
+        ("2 MB frame (over the buffer bound)", "socket.io", "connection closed by server", "none", "answers (new connection)")
+    )
 
 
 async def test_socketio_burst_of_50_messages_from_one_session(stack):
@@ -317,10 +336,15 @@ async def test_socketio_burst_of_50_messages_from_one_session(stack):
         assert (await user.reply()).startswith(PROBE_ANSWER)
     finally:
         await user.close()
-    RESULTS.append((
-        "50 messages in bursts of 10 from one session", "socket.io", "no error",
-        f"{50 - waits} answers, {waits} 'please wait' (flood control)", "answers",
-    ))
+    RESULTS.append(
+        (
+            "50 messages in bursts of 10 from one session",
+            "socket.io",
+            "no error",
+            f"{50 - waits} answers, {waits} 'please wait' (flood control)",
+            "answers",
+        )
+    )
 
 
 # ---------------------------------------------------------------- summary -------------------

@@ -70,8 +70,18 @@ def test_region_is_remembered_for_the_referral(stack):
 
 @pytest.mark.parametrize(
     "message",
-    ["", "   \n\t ", "a" * 10_000, "🙂🙂🙂", "¿Qué es un tumor neuroendocrino?", "神经内分泌肿瘤是什么", "مرحبا",
-     "<script>alert('x')</script>", "'; DROP TABLE events; --", "\u0000\u0007 hello \u202e"],
+    [
+        "",
+        "   \n\t ",
+        "a" * 10_000,
+        "🙂🙂🙂",
+        "¿Qué es un tumor neuroendocrino?",
+        "神经内分泌肿瘤是什么",
+        "مرحبا",
+        "<script>alert('x')</script>",
+        "'; DROP TABLE events; --",
+        "\u0000\u0007 hello \u202e",
+    ],
     ids=["empty", "whitespace", "10k", "emoji", "spanish", "chinese", "arabic", "html", "sql", "control"],
 )
 def test_bad_input_gets_a_friendly_reply_and_the_conversation_goes_on(stack, message):

@@ -131,8 +131,11 @@ def test_action_server_down_gives_the_apology_then_the_bot_recovers_by_itself(st
     assert_answer(reply(stack, who, CARCINOID), "Carcinoid syndrome is")
     # Every turn was kept, including the ones the action server missed.
     assert stored_user_texts(stack, who) == [
-        WHAT_IS_NET, f"what causes NETs? {MARKER}", WHAT_IS_NET,
-        CARCINOID, CARCINOID,
+        WHAT_IS_NET,
+        f"what causes NETs? {MARKER}",
+        WHAT_IS_NET,
+        CARCINOID,
+        CARCINOID,
     ]
 
 

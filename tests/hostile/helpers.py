@@ -211,8 +211,9 @@ class Server:
             except requests.RequestException:
                 pass
 
-    def post(self, body: Any = None, raw: Optional[bytes] = None, timeout: float = 30.0,
-             headers: Optional[Dict[str, str]] = None) -> requests.Response:
+    def post(
+        self, body: Any = None, raw: Optional[bytes] = None, timeout: float = 30.0, headers: Optional[Dict[str, str]] = None
+    ) -> requests.Response:
         data = raw if raw is not None else json.dumps(body).encode()
         sent = {"Content-Type": "application/json", **(headers or {})}
         return requests.post(self.webhook, data=data, headers=sent, timeout=timeout)
@@ -228,7 +229,9 @@ def probe_fresh(server: Server) -> float:
     try:
         response = server.ask(who, PROBE, timeout=ALIVE_WITHIN)
     except requests.RequestException as error:
-        raise AssertionError(f"afterwards a fresh sender got no answer within {ALIVE_WITHIN} s ({type(error).__name__})") from None
+        raise AssertionError(
+            f"afterwards a fresh sender got no answer within {ALIVE_WITHIN} s ({type(error).__name__})"
+        ) from None
     elapsed = time.monotonic() - started
     assert response.status_code == 200, f"afterwards a fresh sender got HTTP {response.status_code}: {response.text[:200]}"
     text = reply_text(response.json())
@@ -264,8 +267,13 @@ def afterwards(server: Server, row: Row, sender: Optional[str]) -> None:
     row.note(note)
 
 
-def check_rest_outcome(response: requests.Response, row: Row, allow_ok: bool = True,
-                       statuses: frozenset[int] = CLEAR_4XX, starts: Optional[str] = None) -> None:
+def check_rest_outcome(
+    response: requests.Response,
+    row: Row,
+    allow_ok: bool = True,
+    statuses: frozenset[int] = CLEAR_4XX,
+    starts: Optional[str] = None,
+) -> None:
     """< 500, and either a clear 4xx (with `statuses`) or, if `allow_ok`, a safe 200 reply."""
     status = response.status_code
     row.note(f"HTTP {status}")
@@ -323,7 +331,7 @@ def _parse(buffer: bytes, result: RawResult) -> bool:
     for line in lines:
         name, _, value = line.partition(":")
         result.headers[name.strip().lower()] = value.strip()
-    body = buffer[end + 4:]
+    body = buffer[end + 4 :]
     length = result.headers.get("content-length")
     if length is not None and length.isdigit():
         if len(body) < int(length):
@@ -333,8 +341,7 @@ def _parse(buffer: bytes, result: RawResult) -> bool:
     return True
 
 
-def raw_http(port: int, parts: Sequence[bytes], gap: float = 0.0, deadline: float = 5.0,
-             half_close: bool = False) -> RawResult:
+def raw_http(port: int, parts: Sequence[bytes], gap: float = 0.0, deadline: float = 5.0, half_close: bool = False) -> RawResult:
     """Send `parts` to 127.0.0.1:`port`, `gap` seconds apart, and read the first response.
 
     Stops at the first complete response, when the server closes, or at `deadline` seconds
@@ -401,8 +408,9 @@ def raw_http(port: int, parts: Sequence[bytes], gap: float = 0.0, deadline: floa
     return result
 
 
-def request_bytes(method: str, target: str, port: int, headers: Sequence[Tuple[str, str]] = (),
-                  body: bytes = b"", version: str = "HTTP/1.1") -> bytes:
+def request_bytes(
+    method: str, target: str, port: int, headers: Sequence[Tuple[str, str]] = (), body: bytes = b"", version: str = "HTTP/1.1"
+) -> bytes:
     lines = [f"{method} {target} {version}", f"Host: 127.0.0.1:{port}", *(f"{k}: {v}" for k, v in headers)]
     return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
 

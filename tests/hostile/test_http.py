@@ -111,7 +111,11 @@ def te_and_cl(port: int, who: str) -> Parts:
 
 def no_colon(port: int, who: str) -> Parts:
     body, n = exact(port, who)
-    return [post(port, [("Content-Length", n), ("X-Broken-Header-Without-Colon", "")], body).replace(b"X-Broken-Header-Without-Colon: ", b"X-Broken-Header-Without-Colon")]
+    return [
+        post(port, [("Content-Length", n), ("X-Broken-Header-Without-Colon", "")], body).replace(
+            b"X-Broken-Header-Without-Colon: ", b"X-Broken-Header-Without-Colon"
+        )
+    ]
 
 
 def long_header(port: int, who: str) -> Parts:
@@ -127,12 +131,12 @@ def many_headers(port: int, who: str) -> Parts:
 def slowloris(port: int, who: str) -> Parts:
     body, n = exact(port, who)
     head = post(port, [("Content-Length", n), ("X-Padding", "slow" * 10)], b"")
-    return [head[i:i + 1] for i in range(len(head))] + [body]
+    return [head[i : i + 1] for i in range(len(head))] + [body]
 
 
 def slow_body(port: int, who: str) -> Parts:
     body, n = exact(port, who)
-    return [post(port, [("Content-Length", n)], b"")] + [body[i:i + 1] for i in range(len(body))]
+    return [post(port, [("Content-Length", n)], b"")] + [body[i : i + 1] for i in range(len(body))]
 
 
 def http09(port: int, who: str) -> Parts:
@@ -174,7 +178,11 @@ def bogus_expect(port: int, who: str) -> Parts:
 
 def extra_spaces(port: int, who: str) -> Parts:
     body, n = exact(port, who)
-    return [post(port, [("Content-Length", n)], body).replace(f"POST {WEBHOOK} HTTP/1.1".encode(), f"POST  {WEBHOOK}  HTTP/1.1".encode(), 1)]
+    return [
+        post(port, [("Content-Length", n)], body).replace(
+            f"POST {WEBHOOK} HTTP/1.1".encode(), f"POST  {WEBHOOK}  HTTP/1.1".encode(), 1
+        )
+    ]
 
 
 FRAMES = [
@@ -220,7 +228,9 @@ def judge(result: RawResult, frame: Frame, row: Row) -> None:
         check_safe_messages(result.json())
         row.note("safe reply")
         return
-    assert result.status in REFUSED, f"HTTP {result.status} {result.reason} is not a refusal of this framing: {result.body[:150]!r}"
+    assert result.status in REFUSED, (
+        f"HTTP {result.status} {result.reason} is not a refusal of this framing: {result.body[:150]!r}"
+    )
 
 
 @pytest.mark.parametrize("frame", FRAMES, ids=[f.kind for f in FRAMES])
@@ -263,9 +273,15 @@ def test_webhook_method(server: Server, row: Row, method: str) -> None:
 
 @pytest.mark.group(PATHS)
 def test_preflight_from_a_disallowed_origin(server: Server, row: Row) -> None:
-    response = requests.options(server.webhook, timeout=10, headers={
-        "Origin": EVIL_ORIGIN, "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type",
-    })
+    response = requests.options(
+        server.webhook,
+        timeout=10,
+        headers={
+            "Origin": EVIL_ORIGIN,
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "content-type",
+        },
+    )
     allowed = response.headers.get("Access-Control-Allow-Origin")
     row.note(f"HTTP {response.status_code}, Access-Control-Allow-Origin: {allowed}")
     assert response.status_code < 500
@@ -275,9 +291,15 @@ def test_preflight_from_a_disallowed_origin(server: Server, row: Row) -> None:
 
 @pytest.mark.group(PATHS)
 def test_preflight_from_the_page_origin_still_allowed(server: Server, row: Row) -> None:
-    response = requests.options(server.webhook, timeout=10, headers={
-        "Origin": GOOD_ORIGIN, "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type",
-    })
+    response = requests.options(
+        server.webhook,
+        timeout=10,
+        headers={
+            "Origin": GOOD_ORIGIN,
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "content-type",
+        },
+    )
     allowed = response.headers.get("Access-Control-Allow-Origin")
     row.note(f"HTTP {response.status_code}, Access-Control-Allow-Origin: {allowed}")
     assert response.status_code < 400
@@ -298,7 +320,8 @@ def test_no_version_disclosed(server: Server, row: Row, path: str) -> None:
 
 @pytest.mark.group(PATHS)
 @pytest.mark.parametrize(
-    "path", ["/conversations/x/tracker", "/model", "/status", "/model/parse", "/conversations/x/messages"],
+    "path",
+    ["/conversations/x/tracker", "/model", "/status", "/model/parse", "/conversations/x/messages"],
     ids=lambda p: f"HTTP API {p} closed",
 )
 def test_http_api_is_off(server: Server, row: Row, path: str) -> None:
@@ -311,7 +334,12 @@ def test_http_api_is_off(server: Server, row: Row, path: str) -> None:
     afterwards(server, row, None)
 
 
-TRAVERSALS = ["/../../etc/passwd", "/%2e%2e/%2e%2e/etc/passwd", "/webhooks/rest/../../../../etc/passwd", "/..%2f..%2f..%2fetc%2fpasswd"]
+TRAVERSALS = [
+    "/../../etc/passwd",
+    "/%2e%2e/%2e%2e/etc/passwd",
+    "/webhooks/rest/../../../../etc/passwd",
+    "/..%2f..%2f..%2fetc%2fpasswd",
+]
 
 
 @pytest.mark.group(PATHS)

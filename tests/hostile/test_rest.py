@@ -110,13 +110,21 @@ SHAPES = [
     Case("sender huge (100k chars)", {"sender": "s" * 100_000, "message": "what is a NET?"}, same_sender=False),
     Case("sender with control characters", {"sender": "ab\r\ncd\x00\x1b", "message": "what is a NET?"}, same_sender=False),
     Case("sender is a list", {"sender": ["a", "b"], "message": "what is a NET?"}, same_sender=False),
-    Case("extra unknown keys", {"sender": "SENDER", "message": "what is a NET?", "admin": True, "__proto__": {"x": 1}, "input_channel": "slack"}),
+    Case(
+        "extra unknown keys",
+        {"sender": "SENDER", "message": "what is a NET?", "admin": True, "__proto__": {"x": 1}, "input_channel": "slack"},
+    ),
     Case("duplicate keys", raw=b'{"sender": "SENDER", "message": "no", "message": "what is a NET?", "sender": "SENDER"}'),
-    Case("UTF-8 BOM before the JSON", raw=b"\xef\xbb\xbf" + json.dumps({"sender": "SENDER", "message": "what is a NET?"}).encode()),
+    Case(
+        "UTF-8 BOM before the JSON", raw=b"\xef\xbb\xbf" + json.dumps({"sender": "SENDER", "message": "what is a NET?"}).encode()
+    ),
     Case("UTF-16 body", raw=UTF16),
     Case("JSON sent as text/plain", {"sender": "SENDER", "message": "what is a NET?"}, headers={"Content-Type": "text/plain"}),
-    Case("JSON sent as form-urlencoded", {"sender": "SENDER", "message": "what is a NET?"},
-         headers={"Content-Type": "application/x-www-form-urlencoded"}),
+    Case(
+        "JSON sent as form-urlencoded",
+        {"sender": "SENDER", "message": "what is a NET?"},
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    ),
     Case("JSON without a Content-Type", {"sender": "SENDER", "message": "what is a NET?"}, headers={}),
 ]
 
@@ -137,8 +145,14 @@ TEXTS = [
     message("NUL characters only", "\x00\x00\x00", refuse=False),
     raw_message("lone surrogate escape", '"\\udc00 what is a NET? \\ud800"', refuse=False),
     raw_message("lone surrogate only", '"\\ud800"', refuse=False),
-    message("right-to-left override", "\u202eTEN a si tahw\u202c \u2067\u05de\u05d4 \u0645\u0627 \u0647\u0648\u2069", refuse=False),
-    message("zalgo combining marks", "w\u0336\u0301\u0327h\u0338\u0350a\u0334t" + "\u0301\u0327\u0350" * 400 + " is a NET", refuse=False),
+    message(
+        "right-to-left override", "\u202eTEN a si tahw\u202c \u2067\u05de\u05d4 \u0645\u0627 \u0647\u0648\u2069", refuse=False
+    ),
+    message(
+        "zalgo combining marks",
+        "w\u0336\u0301\u0327h\u0338\u0350a\u0334t" + "\u0301\u0327\u0350" * 400 + " is a NET",
+        refuse=False,
+    ),
     message("emoji only", "\U0001f642\U0001f9ec\U0001fa7a\U0001f525\U0001f3f3\ufe0f\u200d\U0001f308", refuse=False),
     message("HTML and script", "<script>alert(document.cookie)</script><img src=x onerror=alert(1)>", refuse=False),
     message("SQL-looking text", "'; DROP TABLE events; -- \" OR 1=1 -- what is a NET?", refuse=False),
@@ -158,8 +172,16 @@ def test_text(server: Server, row: Row, case: Case) -> None:
 # ---------------------------------------------------------------- 4: Rasa commands ----------
 
 COMMAND_TEXTS = [
-    "/restart", "/session_start", "/back", "/stop", "/action_listen", "/action_restart",
-    "/action_session_start", "/action_back", "/nlu_fallback", "/out_of_scope",
+    "/restart",
+    "/session_start",
+    "/back",
+    "/stop",
+    "/action_listen",
+    "/action_restart",
+    "/action_session_start",
+    "/action_back",
+    "/nlu_fallback",
+    "/out_of_scope",
 ]
 
 
@@ -187,10 +209,16 @@ def run_in(server: Server, row: Row, case: Case, who: str) -> None:
 METADATA_CASES = [
     Case("metadata: a 500 KB string", {"sender": "SENDER", "message": "hello", "metadata": {"note": "m" * 500_000}}),
     Case("metadata: 20,000 keys", {"sender": "SENDER", "message": "hello", "metadata": {f"k{i:05d}": i for i in range(20_000)}}),
-    Case("metadata: nested 900 deep", raw=('{"sender": "SENDER", "message": "hello", "metadata": {"deep": ' + NESTED + "}}").encode()),
+    Case(
+        "metadata: nested 900 deep",
+        raw=('{"sender": "SENDER", "message": "hello", "metadata": {"deep": ' + NESTED + "}}").encode(),
+    ),
     Case("metadata: a list", {"sender": "SENDER", "message": "hello", "metadata": [1, 2, {"region": "uk"}]}),
     Case("metadata: a string", {"sender": "SENDER", "message": "hello", "metadata": "region=uk"}),
-    Case("metadata: region is an object", {"sender": "SENDER", "message": "hello", "metadata": {"region": {"$ne": None}, "country": 7}}),
+    Case(
+        "metadata: region is an object",
+        {"sender": "SENDER", "message": "hello", "metadata": {"region": {"$ne": None}, "country": 7}},
+    ),
 ]
 
 

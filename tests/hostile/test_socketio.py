@@ -168,7 +168,11 @@ async def test_session_request_with_a_tampered_session_id(server: Server, row: R
         victims = await victim.session()
         forged = victims[:-1] + ("0" if victims[-1] != "0" else "1")
         got = await intruder.session(forged)
-        row.note("intruder got a new session" if got not in (forged, victims) else f"intruder got {'the forged id' if got == forged else 'the victim session'}")
+        row.note(
+            "intruder got a new session"
+            if got not in (forged, victims)
+            else f"intruder got {'the forged id' if got == forged else 'the victim session'}"
+        )
         assert got not in (forged, victims), "a tampered session id was accepted"
         await answers(victim, row, "victim answers")
         leaked = await intruder.silence(1)
@@ -192,9 +196,16 @@ async def test_message_before_session_request(server: Server, row: Row) -> None:
     await rest_afterwards(server, row)
 
 
-@pytest.mark.parametrize("data", ["not an object", ["x"], {"session_id": {"$ne": None}}, {"session_id": "../../x"}],
-                         ids=["session_request data is a string", "session_request data is a list",
-                              "session_request session_id is an object", "session_request session_id with slashes"])
+@pytest.mark.parametrize(
+    "data",
+    ["not an object", ["x"], {"session_id": {"$ne": None}}, {"session_id": "../../x"}],
+    ids=[
+        "session_request data is a string",
+        "session_request data is a list",
+        "session_request session_id is an object",
+        "session_request session_id with slashes",
+    ],
+)
 async def test_session_request_of_the_wrong_shape(server: Server, row: Row, data: Any) -> None:
     tab = Tab(server.url)
     await tab.connect()

@@ -77,10 +77,13 @@ def cluster(tmp_path_factory) -> Iterator[Cluster]:
         actions.start_actions()
         env = {
             # The real profile file, chosen the documented way.
-            "NETBOT_ENDPOINTS": "", "NETBOT_PROFILE": "scale", **token,
+            "NETBOT_ENDPOINTS": "",
+            "NETBOT_PROFILE": "scale",
+            **token,
             "NETBOT_ACTIONS_URL": f"http://127.0.0.1:{actions.actions_port}/webhook",
             "SANIC_WORKERS": "2",
-            **postgres.env(), **redis.env(),
+            **postgres.env(),
+            **redis.env(),
         }
         a = Stack(tmp_path_factory.mktemp("replica-a"), actions_port=actions.actions_port, env=env)
         b = Stack(tmp_path_factory.mktemp("replica-b"), actions_port=actions.actions_port, env=env)
@@ -259,8 +262,10 @@ def test_conversations_continue_on_replica_b_when_replica_a_stops_mid_load(clust
     # Conversations A had started were finished by B, with their context.
     moved = [s for s in senders if "A" in served_by[s] and served_by[s][-1] == "B" and served_by[s][-2:] == ["B", "B"]]
     assert moved, served_by
-    print(f"\nfailover: A stopped after {stopped_after}/{total} messages; {refused[0]} refused connections "
-          f"retried on B; {len(moved)}/{len(senders)} conversations moved from A to B mid-way")
+    print(
+        f"\nfailover: A stopped after {stopped_after}/{total} messages; {refused[0]} refused connections "
+        f"retried on B; {len(moved)}/{len(senders)} conversations moved from A to B mid-way"
+    )
 
 
 def test_retention_deletes_old_conversations_from_postgresql(cluster):
@@ -269,8 +274,12 @@ def test_retention_deletes_old_conversations_from_postgresql(cluster):
     postgres = cluster.postgres
     save_dated_conversations(
         {"retention-old-a": 45, "retention-old-b": 30.5, "retention-recent": 29.5},
-        dialect="postgresql", host="127.0.0.1", port=postgres.port, db=postgres.database,
-        username=postgres.user, password=postgres.password,
+        dialect="postgresql",
+        host="127.0.0.1",
+        port=postgres.port,
+        db=postgres.database,
+        username=postgres.user,
+        password=postgres.password,
     )
     with postgres.connect() as connection, connection.cursor() as cursor:
         cursor.execute("SELECT DISTINCT sender_id FROM events")

@@ -33,9 +33,7 @@ def servers(tmp_path_factory) -> Iterator[Dict[str, Stack]]:
         "default": {},
         "api": {"NETBOT_ENABLE_API": "1", "NETBOT_API_TOKEN": API_TOKEN, "NETBOT_JWT_SECRET": JWT_SECRET},
     }
-    stacks = {
-        name: Stack(tmp_path_factory.mktemp(name), env={**no_model, **env}) for name, env in variants.items()
-    }
+    stacks = {name: Stack(tmp_path_factory.mktemp(name), env={**no_model, **env}) for name, env in variants.items()}
     try:
         with ThreadPoolExecutor(len(stacks)) as pool:
             list(pool.map(lambda stack: stack.start_rasa(), stacks.values()))

@@ -120,7 +120,9 @@ async def send_reply(output: OutputChannel, recipient_id: str, reply: Reply) -> 
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
 
 
-def guarded(on_new_message: OnNewMessage, *, answer_throttled: bool = True) -> Callable[[UserMessage], Awaitable[Optional[float]]]:
+def guarded(
+    on_new_message: OnNewMessage, *, answer_throttled: bool = True
+) -> Callable[[UserMessage], Awaitable[Optional[float]]]:
     """`on_new_message` behind the channel core's checks (module docstring).
 
     The returned handler gives None when the message was dealt with (answered by Rasa or here),

@@ -15,6 +15,7 @@ from typing import List, Mapping, Optional
 
 from bot.config import settings
 
+
 def _normalise(origin: str) -> str:
     return origin.strip().rstrip("/")
 

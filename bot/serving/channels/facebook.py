@@ -54,7 +54,7 @@ def signature_valid(app_secret: str, body: bytes, sha256_header: Optional[str], 
             if not header.startswith(prefix):
                 return False
             expected = hmac.new(app_secret.encode("utf-8"), body, digest).hexdigest()
-            return hmac.compare_digest(header[len(prefix):].strip().lower(), expected)
+            return hmac.compare_digest(header[len(prefix) :].strip().lower(), expected)
     return False
 
 

@@ -68,7 +68,7 @@ class SafeRestInput(RestInput):
             try:
                 body = request.json
             except Exception:
-                return _error(400, "The body must be JSON, like {\"sender\": \"id\", \"message\": \"text\"}.")
+                return _error(400, 'The body must be JSON, like {"sender": "id", "message": "text"}.')
             if not isinstance(body, dict):
                 return _error(400, "The body must be a JSON object with 'sender' and 'message'.")
             sender = body.get("sender")

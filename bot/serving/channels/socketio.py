@@ -66,7 +66,9 @@ class SafeSocketIOOutput(SocketIOOutput):
         for bubble in web_messages(message):
             out: Dict[str, Any] = {"text": bubble.text}
             if bubble.buttons:
-                out["quick_replies"] = [{"content_type": "text", "title": b["title"], "payload": b["payload"]} for b in bubble.buttons]
+                out["quick_replies"] = [
+                    {"content_type": "text", "title": b["title"], "payload": b["payload"]} for b in bubble.buttons
+                ]
             await self._send_message(recipient_id, out)
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
@@ -141,9 +143,7 @@ class SafeSocketIOInput(SocketIOInput):
             if not self.jwt_key:
                 return True
             token = auth.get("token") if isinstance(auth, dict) else None
-            payload = (
-                rasa.core.channels.channel.decode_bearer_token(token, self.jwt_key, self.jwt_algorithm) if token else None
-            )
+            payload = rasa.core.channels.channel.decode_bearer_token(token, self.jwt_key, self.jwt_algorithm) if token else None
             return bool(payload)
 
         @sio.on("disconnect", namespace=self.namespace)

@@ -68,7 +68,11 @@ class SafeTwilioOutput(ShapedOutput, TwilioOutput):
     platform = "twilio"
 
     def __init__(
-        self, account_sid: Optional[str], auth_token: Optional[str], twilio_number: Optional[str], api_base_url: Optional[str] = None
+        self,
+        account_sid: Optional[str],
+        auth_token: Optional[str],
+        twilio_number: Optional[str],
+        api_base_url: Optional[str] = None,
     ) -> None:
         http_client = RebasedHttpClient(api_base_url) if api_base_url else TwilioHttpClient(timeout=TIMEOUT_SECONDS)
         Client.__init__(self, account_sid, auth_token, http_client=http_client)

@@ -79,7 +79,11 @@ class FastSQLiteTrackerStore(SQLTrackerStore):
         url = engine.url
         engine.dispose()
         self.engine = sa.create_engine(
-            url, poolclass=sa.pool.QueuePool, pool_size=1, max_overflow=8, pool_pre_ping=False,
+            url,
+            poolclass=sa.pool.QueuePool,
+            pool_size=1,
+            max_overflow=8,
+            pool_pre_ping=False,
             connect_args={"check_same_thread": False},
         )
         sa.event.listen(self.engine, "connect", _set_pragmas)
