@@ -2,8 +2,10 @@
 
 Order of checks, safest first:
   1. empty or unreadable input -> a friendly request to type a question
-  2. an emergency described as happening now -> urgent-care advice first
-  3. "do I / does my mum have ...?" -> never a diagnosis
+  2. the act, before any topic (bot/acts.py's classifier with the rules of bot/safety.py,
+     `safety.decide_act`): an emergency described as happening now -> urgent-care advice first
+  3. "do I / does my mum have ...?" -> never a diagnosis; off-topic -> the out-of-scope reply;
+     a diagnosis shared as context -> one kind sentence, then the answer to the question
   4. small talk, region, out of scope
   5. things the sources do not cover (medicines, doses, survival figures ...) -> said plainly
   6. a knowledge-base answer for (question kind x subject), or the honest fallback
@@ -13,10 +15,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Dict, List, Mapping, Optional, Sequence
 
-from bot import answers, referral, safety
+from bot import acts, answers, referral, safety
 from bot.answers import Reply
 from bot.config import settings
 from bot.knowledge import QUESTION_KINDS, STICKY_LABELS, KnowledgeBase, Resolution, get_knowledge_base
@@ -62,6 +64,9 @@ class Turn:
     metadata: Mapping[str, Any] = field(default_factory=dict)
     # The NLU's ranked guesses [(intent, confidence)], best first (before any fallback).
     ranking: Sequence[tuple] = ()
+    # What the message does, from the NLU's act classifier (parse key `act`, see bot/acts.py);
+    # None: bot/ classifies the text itself.
+    act: Optional[Mapping[str, Any]] = None
 
     @classmethod
     def from_parse(cls, message: Mapping[str, Any], **state: Any) -> Turn:
@@ -78,6 +83,7 @@ class Turn:
                 for item in message.get("intent_ranking") or []
                 if isinstance(item, Mapping)
             ],
+            act=message.get("act") if isinstance(message.get("act"), Mapping) else None,
             **state,
         )
 
@@ -150,15 +156,32 @@ def _decide(
     if not text and not turn.entities:
         return answers.message_reply(kb, "empty", region, "empty", buttons=answers.starter_buttons(kb))
 
+    # The act first, before any topic: the act classifier (bot/acts.py) with the rules.
+    in_context = turn.context_subject in kb.subjects if turn.context_subject else False
+    decision = safety.decide_act(text, mentions, intent, confidence, _act_scores(turn, text), subjects, in_context)
+
     # 2. Emergencies, whatever else the message says.
-    check = safety.check_emergency(text, mentions, intent, confidence)
-    if check.emergency:
+    if decision.act == acts.EMERGENCY:
         parts = [referral.emergency_text(kb, region), str(kb.contacts["emergency"]["note"])]
         return answers.finish(kb, parts, kind="emergency", region=region, sources=["ipsen-2019", "netday-article"])
 
     # 3. Never diagnose.
-    if safety.is_diagnosis_request(text, intent, confidence):
+    if decision.act == acts.DIAGNOSIS_REQUEST:
         return _diagnosis_reply(kb, subjects, region)
+
+    # Words the bot does not know, about nothing it knows: the honest "not sure", no guess.
+    if decision.unclear:
+        parts = list(lead) + [kb.messages["fallback"], kb.messages["fallback_examples"]]
+        return answers.finish(kb, parts, kind="fallback", region=region, buttons=answers.starter_buttons(kb), short=True)
+    # Not about NETs at all (a pet, a film, an unrelated injury): never a medical entry.
+    if decision.act == acts.OFF_TOPIC:
+        return answers.message_reply(kb, "out_of_scope", region, "out_of_scope", buttons=answers.starter_buttons(kb))
+    # A diagnosis shared as context ("my dad was diagnosed with a pancreatic NET last year, what
+    # symptoms ...?"): the answer to the question asked, about what the question names, with one
+    # kind sentence first.
+    if decision.act == acts.SHARED_DIAGNOSIS or (decision.act == acts.QUESTION and safety.states_diagnosis(text)):
+        lead = lead + [kb.messages["shared_diagnosis"]]
+        subjects = _asked_subjects(turn, text, mentions, subjects, kb)
 
     # 4. Small talk, region, out of scope.
     if intent in SMALL_TALK and confidence >= config_min(kb) and not _has_topic(subjects):
@@ -207,9 +230,7 @@ def _decide(
     reply = answers.answer_reply(kb, resolution, region, lead)
     if question == "find_specialist" and not region and not turn.region_asked:
         reply.buttons = answers.region_buttons()
-        reply.text = reply.text.replace(
-            answers.closing(kb, region), f"{kb.messages['region_ask']}\n{answers.closing(kb, region)}"
-        )
+        reply.body = f"{reply.body}\n{kb.messages['region_ask']}"
         slots["region_asked"] = "true"
     return reply
 
@@ -274,6 +295,46 @@ def _has_topic(subjects: Sequence[Mention]) -> bool:
     return any(m.label in TOPIC_LABELS for m in subjects)
 
 
+_SENTENCE_END = re.compile(r"[.!?]+(?=\s|$)")
+
+
+def _asked_subjects(
+    turn: Turn, text: str, mentions: Sequence[Mention], subjects: Sequence[Mention], kb: KnowledgeBase
+) -> Sequence[Mention]:
+    """After a shared diagnosis, the subjects of the question itself (its last question sentence)
+    when it names a topic: "I was diagnosed with a NET in my small intestine. What actually is a
+    neuroendocrine tumour?" asks what a NET is. Otherwise the subjects of the whole message."""
+    starts = [0] + [m.end() for m in _SENTENCE_END.finditer(text) if m.end() < len(text.rstrip())]
+    if len(starts) < 2:
+        return subjects
+    questions = [start for start in starts if "?" in text[start : _next_end(text, start)]]
+    start = questions[-1] if questions else starts[-1]
+    if start == 0:
+        return subjects
+    asked = _subjects_from(
+        replace(
+            turn, entities=[e for e in turn.entities or () if isinstance(e, Mapping) and int(e.get("start", -1) or -1) >= start]
+        ),
+        [m for m in mentions if m.start >= start],
+        kb,
+    )
+    return asked if _has_topic(asked) else subjects
+
+
+def _next_end(text: str, start: int) -> int:
+    found = _SENTENCE_END.search(text, start)
+    return found.end() if found else len(text)
+
+
+def _act_scores(turn: Turn, text: str) -> Optional[acts.ActResult]:
+    """The act classifier's scores: from the parse when the NLU pipeline put them there, else
+    from the text (tests, an older model). None for a button payload ("/ask_symptoms{...}")."""
+    if not text or text.startswith("/"):
+        return None
+    from_parse = acts.ActResult.from_dict(turn.act)
+    return from_parse if from_parse is not None else acts.classify(text)
+
+
 def _diagnosis_reply(kb: KnowledgeBase, subjects: Sequence[Mention], region: Optional[str]) -> Reply:
     parts = [kb.messages["diagnose_me"]]
     sources = ["ipsen-2019", "cruk-2025"]
@@ -291,9 +352,7 @@ def _diagnosis_reply(kb: KnowledgeBase, subjects: Sequence[Mention], region: Opt
     )
 
 
-def _related_for_uncovered(
-    kb: KnowledgeBase, question: Optional[str], resolution: Optional[Resolution]
-) -> Optional[Resolution]:
+def _related_for_uncovered(kb: KnowledgeBase, question: Optional[str], resolution: Optional[Resolution]) -> Optional[Resolution]:
     """What to offer as "related" when the sources don't cover the question (safety: never an
     unrelated entry). An entry reached only through a catch-all route for a named subject (e.g.
     "carcinoid" -> the history of the name) is not related to a question about medicines; then the
@@ -352,9 +411,9 @@ def _fallback_reply(kb: KnowledgeBase, text: str, region: Optional[str], lead: S
 
 
 def error_reply(region: Optional[str] = None, kb: Optional[KnowledgeBase] = None) -> Reply:
-    """What the user gets when something failed inside the bot."""
+    """What the user gets when something failed inside the bot (the channels' apology too)."""
     kb = kb or get_knowledge_base()
-    return answers.message_reply(kb, "error", region, "error")
+    return answers.fixed_reply(kb, "error", region, "error")
 
 
 def restart_reply(region: Optional[str] = None, kb: Optional[KnowledgeBase] = None) -> Reply:

@@ -35,8 +35,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Dict, Iterable, List, Optional, Pattern, Sequence, Set, Tuple
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Dict, Iterable, List, Optional, Pattern, Sequence, Set, Tuple
 
+import yaml
+
+from bot.acts import DIAGNOSIS_REQUEST, EMERGENCY, OFF_TOPIC, QUESTION, SHARED_DIAGNOSIS, SMALL_TALK, ActResult
 from bot.nlp import Mention
 
 _FLAGS = re.IGNORECASE
@@ -75,136 +80,126 @@ _SEVERE = _rx(
 )
 _MILD = _rx(r"\b(?:a bit|a little|slightly|a touch|mild|mildly|a tad|little bit)\b")
 
+
 # ------------------------------------------------------------------------------ warning signs
-_SIGN_PATTERNS: Dict[str, str] = {
-    "crisis": (
-        r"carcinoid\s+(?:crisis|crises|attack|storm)|\bin (?:a )?crisis\b|"
-        r"\b(?:having|going into|gone into|in the middle of|had)\s+(?:a |an )?"
-        r"(?:(?:severe|bad|full|full-blown|massive|major|carcinoid|serotonin|flushing|big|another)\s+)?"
-        r"(?:crisis|storm)\b|"
-        r"\b(?:having|in the middle of)\s+(?:a |an |another )(?:(?:severe|bad|full-blown|massive|major|carcinoid|"
-        r"serotonin|flushing|big|really bad|terrible)\s+)?attack\b"
-    ),
-    "breathing": (
-        r"\b(?:can'?t|cant|cannot|can not|unable to|couldn'?t|barely|hardly|struggling to|struggles to|"
-        r"struggle to|fighting to|trying to)\s+(?:catch |get |take )?(?:(?:my|his|her|their|a|a proper|"
-        r"enough|any|proper)\s+)?(?:bre[ae]?the?\w*|air)\b|"
-        r"\b(?:trouble|difficulty|difficult|hard|problems?|struggling|struggle)\s+(?:to\s+|with\s+(?:his |her |my )?)?bre[ae]?th\w*|"
-        r"\b(?:can'?t|cant|cannot|couldn'?t)\s+(?:i|he|she|they|we|you)\s+(?:breathe?|get (?:my|his|her|their|a) breath|catch (?:my|his|her|their) breath)\b|"
-        r"\bnot breathing\b|\bstopped breathing\b|\bshort(?:ness)? of breath\b|\bbreathless\w*|\bgasping\b|"
-        r"\bout of breath\b|\bchoking\b|\bcan'?t swallow\b|\bhurts to bre[ae]?th\w*|"
-        r"\bbre[ae]?th\w*\s+(?:is\s+|are\s+|has become\s+|has got\s+|'s\s+|seems?\s+|sounds?\s+|looks?\s+)?(?:really |very |so |too )?"
-        r"(?:bad|fast|rapid|shallow|laboured|labored|noisy|difficult|hard|funny|strange|weird|odd|oddly|raspy|rattly)\b|"
-        r"\bwheez\w*\s+(?:badly|hard|heavily|really badly|a lot|terribly)|"
-        r"\b(?:lips|face|mouth)\s+(?:are |is )?(?:turning |going |gone |looks? |looking )?(?:blue|grey|gray|purple)\b|"
-        r"\b(?:face|tongue|throat|lips|mouth)\s+(?:is |are )?(?:swelling|swollen|closing)\b"
-    ),
-    "chest_pain": (
-        r"\bchest\s+(?:pain|pian|pains|hurts?|hurting|ache|aches|tightness|pressure|is killing|is tight|feels? (?:really |very |so )?tight|"
-        r"(?:is |feels )?(?:really |very |so )?(?:tight|sore|heavy))\b|"
-        r"\bpain\w*\s+in\s+(?:my|his|her|the|their)\s+chest\b|\btight chest\b|\bcrushing\b|"
-        r"\bpain (?:is )?(?:spreading|going|moving) (?:to|into|down) (?:my|his|her|the)\s+(?:jaw|arm|left arm|neck)|"
-        r"\bleft arm (?:is |feels |has gone )?(?:numb|tingling|dead)"
-    ),
-    "cardiac_event": r"\bheart attack\b|\bcardiac arrest\b|\bhaving a stroke\b|\bstroke\b|\banaphyla\w+",
-    "faint": (
-        r"\bfaint(?:ed|ing|s)?\b|\bpass(?:ed|es|ing)? out\b|\bblack(?:ed|ing|s)? out\b|\bcollaps\w*|\bcollasp\w*|"
-        r"\bunconscious\b|\bunresponsive\b|\bwon'?t wake\b|\bwont wake\b|\bnot waking\b|\bcan'?t wake (?:him|her|them)\b|"
-        r"\bseizure\w*|\bfitting\b|\b(?:having|had|has had|is having|'s having) (?:a )?fit\b|\bkeeled over\b|\bgoing to faint\b|\bgoing dark\b"
-    ),
-    "heart": (
-        r"\b(?:heart|pulse|heartbeat|heart ?rate)\s*(?:is |was |'s |has |keeps |started |starting )?(?:\w+ ){0,2}?"
-        r"(?:racing|pounding|thumping|hammering|going crazy|going mad|all over the place|skipping|fluttering|"
-        r"irregular|beating (?:\w+ ){0,2}(?:fast|hard|irregular\w*)|won'?t slow down|through the roof)|"
-        r"\bpalpitations?\b|\bracing heart\b|\bpounding heart\b|\bheart (?:won'?t|wont) slow\b"
-    ),
-    "flushing": (
-        r"\bflush\w*|\bflusing\b|\bred face\b|\bred hot\b|\bblush\w*|"
-        r"\b(?:face|skin|cheeks|neck)\s+(?:is |has |'s |went |goes )?(?:gone |going |turned |turning |all )?"
-        r"(?:bright |very |really |so |beetroot |deep )?(?:red|purple|purple-red|scarlet|on fire|burning|hot)\b|"
-        r"\b(?:gone|went|going|turned|turning)\s+(?:very |really |bright |so )?(?:red|purple|purple-red|scarlet|beetroot)\b"
-    ),
-    "wheeze": r"\bwheez\w*",
-    "dizzy": r"\bdizz\w*|\blight-?headed\w*|\b(?:room|head) (?:is )?spinning\b|\bwoozy\b",
-    "confused": (
-        r"\bconfus\w+|\bdisorient\w*|\bnot making (?:any )?sense\b|\btalking (?:nonsense|gibberish|rubbish)\b|"
-        r"\bslurr\w+|\bdoesn'?t (?:seem to )?know where\b|\bcan'?t think\b|\bcant think\b|"
-        r"\bwon'?t answer\b|\bnot (?:answering|responding)\b|\bdrowsy\b|\b(?:very|really|so) sleepy\b|"
-        r"\blethargic\b|\bout of it\b|\bdelirious\b|\bnot with it\b"
-    ),
-    "shaky": r"\bshak(?:y|ey|ing|iness|es)\b|\btrembl\w+|\bsweat(?:y|ing|s)\b|\bclammy\b|\bjittery\b",
-    "pale": (
-        r"\b(?:look|looks|looking|gone|going|turned|is|very|really|so|and|all)\s+(?:very |really |so )?(?:grey|gray|pale|white|ashen)\b|"
-        r"\bashen\b"
-    ),
-    # Not responding: as serious as a collapse.
-    "unresponsive": (
-        r"\b(?:isn'?t|is not|not|stopped|won'?t|wont|can'?t|cannot|unable to)\s+(?:talking|responding|respond|speaking|speak|talk)\b"
-        r"(?!\s+(?:to (?:me|us|anyone|him|her|them) )?about\b)|"
-        r"\b(?:know|sure|tell)\s+(?:if|whether)\s+(?:he|she|they|my \w+|mum|mom|dad)(?:'s| is| are|'re)\s+(?:still\s+)?(?:breathing|conscious|alive)\b"
-    ),
-    "weak": (
-        r"\b(?:so|very|too|really|extremely)\s+weak\b|\bcan'?t stand\b|\bunable to stand\b|\bcan'?t get up\b|"
-        r"\b(?:barely|hardly) (?:stand|walk|move)\b|\bfloppy\b|\blimp\b"
-    ),
-    "vomiting": r"\bvomit\w*|\bthrowing up\b|\bbeing sick\b",
-    "no_urine": (
-        r"\b(?:not|hasn'?t|haven'?t|barely|hardly|has not|have not|not been)\s+(?:been\s+)?"
-        r"(?:peed|peeing|pee'd|weed|weeing|urinat\w+|passed (?:any )?urine|passing (?:any )?urine)\b|\bno urine\b"
-    ),
-    "cant_keep_down": (
-        r"\bcan'?t keep (?:any|anything|fluids?|water|drinks?|food|it|them)?\s*(?:\w+\s+)?down\b|"
-        r"\b(?:won'?t|wont|can'?t|cant|refus\w+ to|not) (?:drink|drinking)\b|\brefus\w+ (?:fluids|drinks)\b"
-    ),
-    "dry": r"\b(?:mouth|lips|tongue)\s+(?:is |are )?(?:very |really |so )?(?:dry|cracked|parched)\b|\bsunken eyes\b",
-    "thirst": r"\b(?:extremely|so|very|really|unbelievably|desperately)\s+thirsty\b",
-    "dehydration": r"\bdehydrat\w+",
-    "diarrhoea": r"\bdiar+h?o?e?a\w*|\bdiarhoea\b|\bthe runs\b|\bloose (?:stools|bowels)\b|\bwatery stools\b|\bon the (?:loo|toilet)\b",
-    "bleeding": r"\b(?:coughing|coughs|cough|vomiting|throwing|bringing|spitting)\s+up\s+(?:a lot of |lots of |loads of )?blood\b",
-    "sugar_low": (
-        r"\b(?:low|dropping|dropped|crashing|crashed|falling|plummeting)\s+(?:blood\s+)?(?:sugars?|glucose)\b|"
-        r"\b(?:sugars?|glucose)(?:\s+levels?)?(?:\s+(?:is|are|'s|has|have|keeps?|has been|have been|was))?\s+"
-        r"(?:\w+\s+){0,2}?(?:low|dropping|dropped|crashing|falling|plummeting)\b|\bhypo(?:glyc\w*|s)?\b"
-    ),
-    # A meter showing HI / LO is off its scale.
-    "sugar_reading": r"(?-i:\b(?:HI|LO)\b)(?=[^.?!]{0,25}\b(?i:meter|reading|monitor|sugar|glucose)\b)|\b(?:meter|reading|monitor|glucometer)\b[^.?!]{0,20}(?-i:\b(?:HI|LO)\b)",
-    "sugar_high": (
-        r"\b(?:high|rising|sky high|sky-high)\s+(?:blood\s+)?(?:sugars?|glucose)\b|"
-        r"\b(?:sugars?|glucose)(?:\s+levels?)?(?:\s+(?:is|are|'s|has|have|keeps?|has been|was))?\s+"
-        r"(?:\w+\s+){0,2}?(?:high|sky high|sky-high|through the roof|rising|over \d+)\b|\bhyperglyc\w*"
-    ),
-    "dying": (
-        r"\b(?:i'?m|im|i am|he'?s|hes|she'?s|shes|is|are|we'?re)\s+(?:really\s+)?(?:going to die|dying)\b"
-        r"(?!\s+(?:of|from|to|for|inside|laughing)\b)"
-    ),
-    "extreme": (
-        r"\bambulance\b|\b(?:call|ring|dial|phone)(?:ed|ing)?\s+\d{3}\b|(?-i:\bA&E\b|\bER\b)|"
-        r"\bemergency (?:room|department)\b|\bcasualty\b|\bdying\b|\bgoing to die\b"
-    ),
-}
-_SIGNS: Dict[str, Pattern[str]] = {
-    name: re.compile(rx, _FLAGS) for name, rx in _SIGN_PATTERNS.items()
-}
-# Symptom mentions from the vocabulary (typos, spellings) -> sign.
-_MENTION_SIGN = {
-    "breathlessness": "breathing",
-    "chest_pain": "chest_pain",
-    "palpitations": "heart",
-    "flushing": "flushing",
-    "dehydration": "dehydration",
-    "carcinoid_crisis": "crisis",
-    "hypoglycaemia": "sugar_low",
-    "hyperglycaemia": "sugar_high",
-    "wheezing": "wheeze",
-    "diarrhoea": "diarrhoea",
-    "sweating": "shaky",
-    "haemoptysis": "bleeding",
-}
+# The lexicon (signs, readings), the combinations table and the extra contexts are data:
+# data/safety/*.yml, each entry with positive and negative examples (tests/test_safety.py).
+@dataclass(frozen=True)
+class _Context:
+    name: str
+    scope: str  # clause | sentence | message
+    anywhere: Optional[Pattern[str]]
+    before: Optional[Pattern[str]]
+    after: Optional[Pattern[str]]
+    signs: Optional[frozenset]  # None: every sign
+    exempt: frozenset
+    unless_now: bool
+
+    def applies_to(self, sign: str) -> bool:
+        return (self.signs is None or sign in self.signs) and sign not in self.exempt
+
+
+@dataclass(frozen=True)
+class _Reading:
+    pattern: Pattern[str]
+    dangerous: Tuple[Tuple[Optional[float], Optional[float]], ...]
+
+    def is_dangerous(self, value: float) -> bool:
+        return any((lo is None or value >= lo) and (hi is None or value <= hi) for lo, hi in self.dangerous)
+
+
+@dataclass(frozen=True)
+class _Combination:
+    reason: str
+    groups: Tuple[Tuple[Tuple[str, str], ...], ...]  # ((sign, qualifier "" | "!" | "~"), ...) per group
+    two_of: frozenset
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    signs: Dict[str, Pattern[str]]
+    mentions: Dict[str, str]
+    readings: Dict[str, _Reading]
+    combinations: Tuple[_Combination, ...]
+    contexts: Tuple[_Context, ...]
+    raw: Dict[str, Any]
+
+
+def _join(patterns: Optional[Sequence[str]]) -> Optional[Pattern[str]]:
+    return _rx("|".join(f"(?:{p})" for p in patterns)) if patterns else None
+
+
+SAFETY_DIR = Path(__file__).resolve().parent.parent / "data" / "safety"
+
+
+def _safety_dir() -> Path:
+    return SAFETY_DIR
+
+
+@lru_cache(maxsize=4)
+def _load_lexicon(directory: str) -> Lexicon:
+    folder = Path(directory)
+    signs_doc = yaml.safe_load((folder / "signs.yml").read_text(encoding="utf-8")) or {}
+    combos_doc = yaml.safe_load((folder / "combinations.yml").read_text(encoding="utf-8")) or {}
+    contexts_doc = yaml.safe_load((folder / "contexts.yml").read_text(encoding="utf-8")) or {}
+    signs: Dict[str, Pattern[str]] = {}
+    mentions: Dict[str, str] = {}
+    for name, entry in (signs_doc.get("signs") or {}).items():
+        signs[name] = _join(entry["patterns"]) or _rx(r"(?!x)x")
+        for value in entry.get("mentions") or []:
+            mentions[str(value)] = name
+    readings = {
+        name: _Reading(
+            _rx(entry["pattern"]),
+            tuple((None if lo is None else float(lo), None if hi is None else float(hi)) for lo, hi in entry["dangerous"]),
+        )
+        for name, entry in (signs_doc.get("readings") or {}).items()
+    }
+    known = set(signs) | set(readings) | {"severe_diarrhoea"}
+    combinations = []
+    for row in combos_doc.get("combinations") or []:
+        groups = []
+        for group in row.get("when") or []:
+            items = []
+            for item in group:
+                item = str(item)
+                qualifier = item[-1] if item[-1] in "!~" else ""
+                name = item.rstrip("!~")
+                if name not in known:
+                    raise ValueError(f"combinations.yml: unknown sign {name!r}")
+                items.append((name, qualifier))
+            groups.append(tuple(items))
+        two_of = frozenset(str(x) for x in row.get("two_of") or [])
+        if two_of - known:
+            raise ValueError(f"combinations.yml: unknown signs {sorted(two_of - known)}")
+        combinations.append(_Combination(str(row["reason"]), tuple(groups), two_of))
+    contexts = []
+    for name, entry in (contexts_doc.get("contexts") or {}).items():
+        applies = entry.get("signs", "all")
+        contexts.append(
+            _Context(
+                name,
+                str(entry.get("scope", "clause")),
+                _join(entry.get("anywhere")),
+                _join([f"(?:{p})$" if not p.endswith("$") else p for p in entry.get("before") or []]),
+                _join([p if p.startswith("^") else f"^(?:{p})" for p in entry.get("after") or []]),
+                None if applies == "all" else frozenset(applies),
+                frozenset(entry.get("except") or ()),
+                bool(entry.get("unless_now", False)),
+            )
+        )
+    return Lexicon(
+        signs, mentions, readings, tuple(combinations), tuple(contexts), {"signs": signs_doc, "contexts": contexts_doc}
+    )
+
+
+def lexicon() -> Lexicon:
+    """The warning-sign lexicon, combinations and contexts from data/safety (cached)."""
+    return _load_lexicon(str(_safety_dir()))
+
+
 _FAINT_WORDS = _rx(r"faint|pass|collap|collasp")
 _CONFUSED_WORDS = _rx(r"confus|disorient")
-# A blood sugar / glucose reading: value after the word.
-_SUGAR_READING = _rx(r"\b(?:sugars?|glucose|bm|reading|meter)\b(?:\s+[a-z']+){0,4}?[\s:=]+(?:is\s+|of\s+|at\s+|over\s+|under\s+|below\s+)?(\d{1,3}(?:\.\d)?)\b")
-_PULSE_READING = _rx(r"\b(?:pulse|heart ?rate|heartbeat|heart)\b(?:\s+[a-z']+){0,3}?\s+(\d{2,3})\b")
 # Diarrhoea that is severe: how much, how long, how often.
 _DIARRHOEA_SEVERE = _rx(
     r"\b(?:severe|constant|constantly|non-?stop|nonstop|won'?t stop|wont stop|can'?t stop|all (?:day|night)|"
@@ -238,6 +233,8 @@ _PAST = _rx(
     r"years ago|months ago|used to|once|previously|in the past|back in|back when|history of|"
     r"as a (?:baby|child|kid|teenager|toddler)|when (?:i|he|she|we|they) (?:was|were) (?:little|young|younger|a baby|a child|a kid)|"
     r"in (?:19|20)\d\d|in (?:january|february|march|april|may|june|july|august|september|october|november|december)|"
+    r"last (?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|night's|autumn)|on (?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)|"
+    r"the other (?:day|night|week)|earlier (?:this|in the) (?:year|month)|(?:it|that|this|which) was\b|"
     r"before (?:my|his|her|the|their) (?:diagnosis|surgery|operation|treatment)|before diagnosis|"
     r"(?:has|have) been \w+ before|before$|had (?:one|a few|several|some|them) before)\b"
 )
@@ -247,14 +244,15 @@ _CHRONIC = _rx(
     r"for (?:\d+|a few|few|several|many|two|three|four|five|six) (?:weeks|months|years)|on and off|"
     r"now and (?:then|again)|from time to time|after (?:meals|eating|every|a glass|drinking|a drink|alcohol|wine)|"
     r"before meals|lately|these days|over the (?:months|years|weeks)|all the time)\b|"
-    r"(?<!can't )(?<!cant )(?<!cannot )(?<!to )\b(?:gets?|keeps? getting|tends? to get)\b"
+    r"(?<!can't )(?<!cant )(?<!cannot )(?<!to )(?<!only )(?<!can )(?<!could )(?<!barely )(?<!hardly )\b(?:gets?|keeps? getting|tends? to get)\b"
     r"(?!\s+(?:my|his|her|their|a|enough|any)\s+(?:proper\s+)?(?:breath|air))"
 )
 _RESOLVED = _rx(
     r"(?<!not )\b(?:(?:is|'s|am|'m|are|'re|seems?|was|were) (?:fine|ok|okay|alright|all right|better|stable|home|"
     r"back home|recovered|out of hospital)|(?:fine|ok|okay|better|alright) (?:now|again|today)|recovered|has passed|"
     r"passed off|settled(?: down)?|sorted(?: it)? out|went away|gone away|(?:has|have|'ve|'s|they|it) stopped|"
-    r"back to normal|doing well)\b"
+    r"back to normal|doing well|all (?:fine|ok|okay|clear|good)|(?:it|that|which|they|this) passed|passed (?:in|after) (?:a|an|about|\d+)|"
+    r"(?:came|calmed|went|settled) (?:back )?down|wore off|(?:feel|felt|feels|feeling) (?:normal|fine|ok|okay|better|myself) (?:now|again))\b"
 )
 # Question or phrase about the sign as a topic, before it in the clause.
 _WH_START = _rx(
@@ -288,7 +286,7 @@ _TOPICAL_AFTER = _rx(
     r"complication|group|condition|term|name|type|kind|form|symptom|sign|medical term|word))\b|^\W*refers? to\b"
 )
 _HYPOTHETICAL = _rx(
-    r"\bif\b|\bin case\b|\bwhenever\b|\bever\b|"
+    r"\bif\b|\bin case\b|\bwhenever\b|\bever\b|\bsuppos(?:e|ing)\b|\bimagine\b|\bhypothetical\w*|\blet'?s say\b|"
     r"\bin the event\b|\bshould (?:i|he|she|we|they) (?:ever )?(?:get|have|develop|start)\b|"
     rf"\bwill {_SUBJECT} (?:have|get|develop|need|go into)\b|\bgoing to (?:have|get|develop)\b|"
     r"\b(?:worried|worry|worrying|scared|afraid|frightened|nervous|anxious) (?:about|of)\b|\bprepar\w+|\bplan for\b|"
@@ -375,8 +373,18 @@ def _clauses(text: str) -> List[_Clause]:
         present_verb = bool(_PERSONAL_LIVE.search(chunk))
         inh_past = bool(same and prev and (prev.past or prev.inherited_past) and not strong and not present_verb)
         clause = _Clause(
-            start, end, sent, chunk, strong, past_here and not strong, own, topical, hypothetical,
-            inh_topical, inh_hypo, inh_past,
+            start,
+            end,
+            sent,
+            chunk,
+            strong,
+            past_here and not strong,
+            own,
+            topical,
+            hypothetical,
+            inh_topical,
+            inh_hypo,
+            inh_past,
         )
         out.append(clause)
         prev = clause
@@ -404,8 +412,35 @@ class _Sign:
     mild: bool
 
 
+def _context_of(text: str, sign: _Sign, clauses: Sequence[_Clause]) -> Optional[str]:
+    """The data/safety/contexts.yml context that makes this sign not an emergency now, if any."""
+    clause = sign.clause
+    for ctx in lexicon().contexts:
+        if not ctx.applies_to(sign.name):
+            continue
+        if ctx.scope == "message":
+            scope, within = text, list(clauses)
+        elif ctx.scope == "sentence":
+            within = [c for c in clauses if c.sentence == clause.sentence]
+            scope = text[within[0].start : within[-1].end]
+        else:
+            scope, within = clause.text, [clause]
+        # Said to be severe or happening now, anywhere in the context's scope: the context does not apply.
+        if ctx.unless_now and ((sign.severe and not sign.mild) or any(c.strong for c in within)):
+            continue
+        if ctx.anywhere is not None and ctx.anywhere.search(scope):
+            return ctx.name
+        if ctx.before is not None and ctx.before.search(text[clause.start : sign.start]):
+            return ctx.name
+        if ctx.after is not None and ctx.after.search(text[sign.end : clause.end]):
+            return ctx.name
+    return None
+
+
 def _is_live(text: str, sign: _Sign, clauses: Sequence[_Clause]) -> bool:
     clause = sign.clause
+    if _context_of(text, sign, clauses) is not None:
+        return False
     prefix = text[clause.start : sign.start]
     upto = text[clause.start : sign.end]
     after = text[sign.end : clause.end]
@@ -451,27 +486,26 @@ def _find_signs(text: str, mentions: Sequence[Mention], clauses: Sequence[_Claus
                 return clause
         return None
 
+    lex = lexicon()
     raw: List[Tuple[str, int, int]] = []
-    for name, pattern in _SIGNS.items():
+    for name, pattern in lex.signs.items():
         raw.extend((name, m.start(), m.end()) for m in pattern.finditer(text))
     for mention in mentions:
         if mention.start < 0:
             continue
-        sign = _MENTION_SIGN.get(mention.value)
+        sign = lex.mentions.get(mention.value)
         if mention.value == "dizziness":
             sign = "faint" if _FAINT_WORDS.search(mention.text) else "dizzy"
         elif mention.value == "confusion" and _CONFUSED_WORDS.search(mention.text):
             sign = "confused"
         if sign:
             raw.append((sign, mention.start, mention.end))
-    for match in _SUGAR_READING.finditer(text):
-        value = float(match.group(1))
-        # Dangerous in mmol/L (<= 3.5 or > 15 up to 60) or in mg/dL (< 60 or >= 250).
-        if value <= 3.5 or 15 < value <= 60 or value >= 250:
-            raw.append(("sugar_reading", match.start(), match.end()))
-    for match in _PULSE_READING.finditer(text):
-        if int(match.group(1)) >= 130:
-            raw.append(("heart", match.start(), match.end()))
+    readings = set()
+    for name, reading in lex.readings.items():
+        for match in reading.pattern.finditer(text):
+            if reading.is_dangerous(float(match.group(1))):
+                raw.append((name, match.start(), match.end()))
+                readings.add((name, match.start()))
 
     signs: List[_Sign] = []
     for name, start, end in raw:
@@ -479,7 +513,7 @@ def _find_signs(text: str, mentions: Sequence[Mention], clauses: Sequence[_Claus
         if clause is None:
             continue
         chunk = clause.text
-        severe = bool(_SEVERE.search(chunk)) or name == "sugar_reading"
+        severe = bool(_SEVERE.search(chunk)) or (name, start) in readings
         if name == "diarrhoea" and _DIARRHOEA_SEVERE.search(chunk):
             name = "severe_diarrhoea"
         signs.append(_Sign(name, start, end, clause, severe, bool(_MILD.search(chunk))))
@@ -494,56 +528,30 @@ def _keyword_query(text: str) -> bool:
         and not _PERSON_WORD.search(text)
         and not _STRONG_LIVE.search(text)
         and not re.search(r"\b(?:is|are|am|can'?t|cannot|won'?t|feel|feels|having|has|have|had|going)\b", text, _FLAGS)
-        and bool(_TOPIC_WORDS.search(text) or re.search(r"\b(?:insulinoma|gastrinoma|glucagonoma|vipoma|nets?|carcinoid syndrome)\b", text, _FLAGS))
+        and bool(
+            _TOPIC_WORDS.search(text)
+            or re.search(r"\b(?:insulinoma|gastrinoma|glucagonoma|vipoma|nets?|carcinoid syndrome)\b", text, _FLAGS)
+        )
     )
 
 
-# Signs that are an emergency on their own when live (name -> reason).
-_ALONE = {
-    "crisis": "carcinoid crisis",
-    "breathing": "trouble breathing",
-    "chest_pain": "chest pain",
-    "cardiac_event": "heart attack, stroke or severe allergic reaction",
-    "faint": "fainting or collapse",
-    "unresponsive": "not responding",
-    "dying": "feels like dying",
-}
-# Signs that are an emergency together with one of their companions.
-_SUGAR_COMPANIONS = frozenset({"confused", "shaky", "faint", "dizzy", "weak", "pale", "thirst"})
-_FLUSH_COMPANIONS = frozenset({"heart", "breathing", "faint", "dizzy", "chest_pain", "pale"})
-_HEART_COMPANIONS = frozenset({"breathing", "chest_pain", "faint", "dizzy", "confused", "flushing", "pale", "wheeze"})
-_DEHYDRATION_SIGNS = frozenset({"dehydration", "no_urine", "cant_keep_down", "dry", "thirst"})
-_DEHYDRATION_COMPANIONS = frozenset({"severe_diarrhoea", "diarrhoea", "vomiting", "dizzy", "faint", "confused", "weak", "pale", "heart"})
+def _counts(sign: _Sign, qualifier: str) -> bool:
+    if qualifier == "!":
+        return sign.severe and not sign.mild
+    if qualifier == "~":
+        return (sign.severe and not sign.mild) or sign.clause.strong
+    return True
 
 
 def _decide(live: Sequence[_Sign], text: str) -> Optional[str]:
-    """The reason this combination of live signs is an emergency (None when it is not)."""
+    """The reason this combination of live signs is an emergency (None when it is not): the first
+    matching row of data/safety/combinations.yml."""
     names: Set[str] = {s.name for s in live}
-    for name, reason in _ALONE.items():
-        if name in names:
-            return reason
-    if "bleeding" in names and any(s.name == "bleeding" and (s.clause.strong or "lot" in text[s.start : s.end].lower()) for s in live):
-        return "coughing or vomiting blood"
-    sugar = [s for s in live if s.name in ("sugar_low", "sugar_high", "sugar_reading")]
-    if sugar and (names & _SUGAR_COMPANIONS or any(s.severe and not s.mild for s in sugar) or "sugar_reading" in names):
-        return "very high or low blood sugar"
-    # Wheezing is a usual carcinoid-syndrome symptom; with flushing it counts when said to be bad or now.
-    hard_wheeze = any(s.name == "wheeze" and (s.severe or s.clause.strong) for s in live)
-    if "flushing" in names and (names & _FLUSH_COMPANIONS or hard_wheeze):
-        return "flushing with breathing or heart symptoms"
-    if "heart" in names and names & _HEART_COMPANIONS:
-        return "racing heart with other warning signs"
-    if "confused" in names and names & {"shaky", "faint", "dizzy", "weak", "pale"}:
-        return "sudden confusion with shaking or sweating"
-    if "weak" in names and names & {"pale", "confused", "dizzy"}:
-        return "suddenly very weak and pale or confused"
-    dehydration = names & _DEHYDRATION_SIGNS
-    if dehydration and (names & _DEHYDRATION_COMPANIONS or len(dehydration) >= 2 or any(s.severe for s in live if s.name in dehydration)):
-        return "severe dehydration"
-    if "severe_diarrhoea" in names and names & (_DEHYDRATION_SIGNS | {"dizzy", "faint", "confused", "weak", "vomiting"}):
-        return "severe diarrhoea with dehydration"
-    if "extreme" in names and names - {"extreme", "flushing", "diarrhoea", "wheeze"}:
-        return "asks about emergency help"
+    for row in lexicon().combinations:
+        if row.two_of and len(names & row.two_of) >= 2:
+            return row.reason
+        if row.groups and all(any(s.name == n and _counts(s, q) for s in live for n, q in group) for group in row.groups):
+            return row.reason
     return None
 
 
@@ -579,10 +587,143 @@ def check_emergency(
     return SafetyCheck(False, names)
 
 
+# ------------------------------------------------------------------------------ off-topic
+@dataclass(frozen=True)
+class _OffTopic:
+    name: str
+    pattern: Pattern[str]
+    unless: Optional[Pattern[str]]
+
+
+@lru_cache(maxsize=4)
+def _load_off_topic(directory: str) -> Tuple[_OffTopic, ...]:
+    doc = yaml.safe_load((Path(directory) / "off_topic.yml").read_text(encoding="utf-8")) or {}
+    return tuple(
+        _OffTopic(name, _join(entry["patterns"]) or _rx(r"(?!x)x"), _join(entry.get("unless")))
+        for name, entry in (doc.get("classes") or {}).items()
+    )
+
+
+def off_topic_rule(text: str) -> Optional[str]:
+    """The off-topic class of data/safety/off_topic.yml the text belongs to (a pet's health,
+    "net" in another sense ...), or None."""
+    if not text:
+        return None
+    text = text.replace("\u2019", "'").replace("\u2018", "'")
+    for cls in _load_off_topic(str(_safety_dir())):
+        if cls.pattern.search(text) and not (cls.unless is not None and cls.unless.search(text)):
+            return cls.name
+    return None
+
+
+# ------------------------------------------------------------------------ the act decision
+@lru_cache(maxsize=4)
+def _thresholds(path: str, mtime_ns: int) -> Dict[str, float]:
+    data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    return {str(k): float(v) for k, v in data.items()}
+
+
+def act_thresholds() -> Dict[str, float]:
+    """data/safety/thresholds.yml: emergency, diagnosis, shared, off_topic."""
+    path = _safety_dir() / "thresholds.yml"
+    return _thresholds(str(path), path.stat().st_mtime_ns)
+
+
+@dataclass(frozen=True)
+class ActDecision:
+    """What the message does (one of bot.acts.ACTS), why, and the scores it was decided on."""
+
+    act: str
+    emergency: SafetyCheck
+    by: str = ""  # "rules", "classifier" or "rules+classifier" for an emergency or a diagnosis request
+    scores: Optional[ActResult] = None
+    # Mostly words never seen in training, and nothing like a NET question: not understood.
+    unclear: bool = False
+
+
+def decide_act(
+    text: str,
+    mentions: Sequence[Mention] = (),
+    intent: Optional[str] = None,
+    confidence: float = 0.0,
+    scores: Optional[ActResult] = None,
+    subjects: Sequence[Mention] = (),
+    in_context: bool = False,
+) -> ActDecision:
+    """The act of a message, before any topic logic.
+
+    1. Emergency: the classifier's probability at or above its threshold, OR the rules
+       (`check_emergency`): the rules can only add an emergency, never remove one.
+    2. Diagnosis request: the classifier sure enough, or the rules (`is_diagnosis_request`) unless
+       the classifier is sure the person shares a diagnosis as context ("my dad has a pancreatic
+       NET, is it cancer?" asks about the known diagnosis).
+    3. Off-topic: a rule of data/safety/off_topic.yml (a pet's health, "net" in another sense),
+       or the classifier's calibrated off-topic probability: at or above `off_topic` when the
+       message names nothing specific to NETs (`subjects`: its knowledge-base mentions), at or
+       above `off_topic_named` whatever it names, at or above `off_topic_other` when it names
+       another illness and nothing about NETs; below `off_topic` but at or above `unclear`, outside
+       a conversation about a NET subject (`in_context`), the honest "not sure I understood".
+    4. Otherwise shared diagnosis (answered with a kind word first), question or small talk.
+    Without scores (a button payload) the rules alone decide."""
+    t = act_thresholds()
+    rules = check_emergency(text, mentions, intent, confidence)
+    model = scores is not None and scores.emergency >= t["emergency"]
+    if rules.emergency or model:
+        by = "rules+classifier" if rules.emergency and model else ("rules" if rules.emergency else "classifier")
+        check = rules if rules.emergency else SafetyCheck(True, rules.signs, "act classifier")
+        return ActDecision(EMERGENCY, check, by, scores)
+    if off_topic_rule(text):
+        return ActDecision(OFF_TOPIC, rules, "rules", scores)
+    asked = is_diagnosis_request(text, intent, confidence)
+    if scores is None:
+        return ActDecision(DIAGNOSIS_REQUEST if asked else QUESTION, rules, "rules" if asked else "", None)
+    p_diagnosis = scores.score(DIAGNOSIS_REQUEST)
+    p_shared = scores.score(SHARED_DIAGNOSIS)
+    # A diagnosis stated as known ("I was diagnosed with ...", "the consultant said ...", "my dad
+    # has a pancreatic NET.") and the classifier reading the message as context: the question is
+    # about the known diagnosis, not a request for one.
+    told = bool(_TOLD_DIAGNOSIS.search(text.replace("\u2019", "'")))
+    context = (told or bool(states_diagnosis(text))) and p_shared >= t["shared"] and p_shared > p_diagnosis
+    if p_diagnosis >= t["diagnosis"] and not context:
+        return ActDecision(DIAGNOSIS_REQUEST, rules, "rules+classifier" if asked else "classifier", scores)
+    # Told by the care team ("the consultant said I have carcinoid syndrome. What symptoms ...?"):
+    # a rule-found request is about the known diagnosis unless the classifier says otherwise.
+    if asked and not context and not told:
+        return ActDecision(DIAGNOSIS_REQUEST, rules, "rules", scores)
+    p_off = scores.score(OFF_TOPIC)
+    labels = {m.label: m.value for m in subjects}
+    specific = any(
+        m.label in ("condition", "hormone", "uncovered") or (m.label == "net_type" and m.value != "net") for m in subjects
+    )
+    about_nets = any(m.label in ("net_type", "condition", "hormone") for m in subjects)
+    # Mostly words never seen in training ("blorp fizzle wug"): not understood, rather than off-topic.
+    if scores.known < t["known_words"]:
+        unclear = p_off >= t["unclear"] and not specific
+        return ActDecision(QUESTION, rules, "", scores, unclear=unclear)
+    if (
+        (p_off >= t["off_topic"] and not specific)
+        or p_off >= t["off_topic_named"]
+        or ("other_condition" in labels and not about_nets and p_off >= t["off_topic_other"])
+    ):
+        return ActDecision(OFF_TOPIC, rules, "classifier", scores)
+    # Between the two: maybe off-topic, maybe a vague question. The honest "not sure I
+    # understood" asserts nothing, where a guessed medical entry might answer a question about
+    # something else entirely.
+    # (Not when the conversation is already about a NET subject: "what's the prognosis?" follows it.)
+    if p_off >= t["unclear"] and not specific and not in_context:
+        return ActDecision(QUESTION, rules, "", scores, unclear=True)
+    if p_shared >= t["shared"]:
+        return ActDecision(SHARED_DIAGNOSIS, rules, "", scores)
+    if scores.act == SMALL_TALK:
+        return ActDecision(SMALL_TALK, rules, "", scores)
+    return ActDecision(QUESTION, rules, "", scores)
+
+
 # ----------------------------------------------------------------------- diagnosis requests
 _CONDITION = (
     r"(?:(?:lung|pancreatic|pancreas|gi|gut|bowel|small|intestinal|stomach|appendix|appendiceal|rectal|bronchial|"
-    r"bronchopulmonary|gep|type of|kind of|sort of|form of|some|rare|a|an|the|neuroendocrine|carcinoid|actual|real)\s+){0,3}"
+    r"bronchopulmonary|gep|type of|kind of|sort of|form of|some|rare|a|an|the|neuroendocrine|carcinoid|actual|real|"
+    r"one of those|one of them|one of these|those|these|that|insulin|hormone|vip|glucagon|gastrin|serotonin)\s+){0,3}"
     r"(?:nets?|neuroendocrine(?:\s+(?:tumou?rs?|cancers?|neoplasms?|carcinomas?))?|gep-nets?|pnets?|"
     r"cancers?|cancerous|tumou?rs?|carcinoids?|syndrome|insulinomas?|gastrinomas?|glucagonomas?|vipomas?|"
     r"necs?|ibs|crohn'?s|menopause|diabet\w+|malignant|something serious|serious)\b"
@@ -592,19 +733,16 @@ _CONDITION_END = (
     r"(?!\s+(?:usually|always|often|generally|normally|typically|ever|commonly|common|rare|harmless|dangerous|deadly|"
     r"curable|treatable|hereditary|genetic|inherited|are|is|was|were|be|can|could|do|does|did|have|has|had|cause\w*|"
     r"spread\w*|grow\w*|run|runs|tend\w*|need\w*|mean\w*|make\w*|get|gets|treated|cured|found|diagnosed|show\w*|"
-    r"start\w*|develop\w*|release\w*|produce\w*|affect\w*|come|comes|go|goes|turn\w*|become\w*|with|that|which|who)\b)"
+    r"start\w*|develop\w*|release\w*|produce\w*|affect\w*|come|comes|go|goes|turn\w*|become\w*|with|that|which|who|"
+    r"will|would|might|may|return\w*|recur\w*)\b)"
 )
 _LINK = (
     r"(?:(?:actually|really|just|definitely|possibly|probably|likely|maybe|from|caused by|due to|because of|part of|"
     r"linked to|related to|down to|a sign of|a symptom of|signs of|symptoms of|an early sign of|a warning sign of)\s+)*"
 )
 _WHO = rf"(?:i|he|she|we|they|(?:my|his|her|our|their)(?: (?!of\b)[\w'-]+){{1,3}}?|(?:{_PEOPLE})(?:'s [\w'-]+)?)"
-_IS_IT = _rx(
-    rf"\b(?:is|are)\s+(?:it|this|that|these|those|{_WHO})\s+{_LINK}(?:a |an |the )?{_CONDITION}{_CONDITION_END}"
-)
-_DIAGNOSE_ME = _rx(
-    r"\bdiagnos(?:e|is)\s+(?:me|my|him|her|them|us|this|what)\b|\bcan you diagnose\b|\bgive me a diagnosis\b"
-)
+_IS_IT = _rx(rf"\b(?:is|are)\s+(?:it|this|that|these|those|{_WHO})\s+{_LINK}(?:a |an |the )?{_CONDITION}{_CONDITION_END}")
+_DIAGNOSE_ME = _rx(r"\bdiagnos(?:e|is)\s+(?:me|my|him|her|them|us|this|what)\b|\bcan you diagnose\b|\bgive me a diagnosis\b")
 # "why did it take 5 years to diagnose my wife's NET" tells what happened; it asks nothing of us.
 _TOOK_TO_DIAGNOSE = _rx(r"\b(?:take|takes|took|taken|taking)\b[^.?!]{0,60}?(?<!\byou )(?<!\bu )\bto diagnos(?:e|is)\b")
 _DIAGNOSIS_PATTERNS: Tuple[Pattern[str], ...] = tuple(
@@ -654,7 +792,48 @@ _NATURE_QUESTION = _rx(
     r"\b(?:is|are) (?:it|this|that|they) (?:a )?(?:cancer|cancerous|malignant|benign|serious|dangerous)\b|"
     r"\b(?:is|are|counts? as) (?:it|this|that|they) (?:a |an )?(?:type|kind|form|sort) of (?:a |an )?(?:nets?|neuroendocrine|cancer)\b"
 )
+# A diagnosis stated as known: "I was diagnosed with ...", "the consultant said I have ...",
+# "My dad has a NET in his pancreas." (said, not asked: at the start of a sentence), "my tumour".
+_DIAGNOSED_THING = (
+    r"(?:nets?|neuroendocrine|carcinoids?|carcinoid syndrome|insulinomas?|gastrinomas?|glucagonomas?|vipomas?|"
+    r"somatostatinomas?|pnets?|necs?|medullary thyroid|ph?a?eochromocytomas?|paragangliomas?|merkel|men ?1|men ?2|"
+    r"tumou?rs?|cancers?|syndrome|grade \d|g[123])"
+)
+# Told by the care team or found on a test: strong enough to outweigh a rule-found request.
+_TOLD_DIAGNOSIS = _rx(
+    r"\b(?:was|were|been|got|being|is|'s|are|am|'m)\s+(?:\w+\s+)?diagnosed\b(?!\s+(?:yet|wrongly|properly|correctly)\b)|(?:^|[.!?]\s+)diagnosed (?:with|in|last|a |an )|"
+    r"\b(?:since|after|before|from|with) (?:my|his|her|their|our|the) diagnosis\b|"
+    rf"\b(?:told|confirmed|found|showed|shows|said|says|wrote|writes|mentioned|called it|diagnosed it as)\b"
+    rf"(?:(?!\b(?:but|could|might|maybe|perhaps|possibly|probably|if|whether|not|isn'?t|no|or)\b)[^.?!,;]){{0,50}}?\b{_DIAGNOSED_THING}"
+)
+_STATES_DIAGNOSIS = _rx(
+    _TOLD_DIAGNOSIS.pattern + "|"
+    rf"(?:^|[.!?;]\s+|\b(?:so|and|but)\s+)(?:i|i've|ive|i'm|im|we|he|she|they|(?:my|our) [\w'-]+(?: [\w'-]+)?|(?:{_PEOPLE})(?:'s [\w'-]+)?)\s*,?\s*"
+    rf"(?:\(?\d+\)?\s*,?\s*)?(?:has|have|had|'s got|'ve got|has got|have got|got|is living with|lives with|living with|was told|has been told|have been told)\s+"
+    rf"(?:(?:a|an|the|this|that|some|two|small|large|rare)\s+)?(?:[\w-]+\s+){{0,3}}?{_DIAGNOSED_THING}\b|"
+    rf"\b(?:my|his|her|their|our|(?:{_PEOPLE})'s)\s+(?:(?!(?:has|have|had|is|was|are|a|an|the|be|been|got|might|could|may|"
+    rf"actually|really|just|not|symptoms?)\b)[\w-]+\s+){{0,2}}?(?:nets?|carcinoids?|insulinoma|gastrinoma|glucagonoma|vipoma|pnet|tumou?r)\b(?!\?)"
+)
+
+
+def states_diagnosis(text: str) -> Optional[str]:
+    """The words that state a known diagnosis, if any ("I was diagnosed", "the consultant said I have")."""
+    found = _STATES_DIAGNOSIS.search(text.replace("\u2019", "'"))
+    return found.group(0) if found else None
+
+
 _DEICTIC = _rx(r"\b(?:this|these|those)\b|\b(?:could|might|would|is|does|do) that\b|\bthat'?s\b")
+
+
+# "... carcinoid syndrome y/n", "just tell me yes or no": a verdict asked for, about a condition.
+_VERDICT = _rx(r"\b(?:y/n|yes or no|yes/no|yes or not|true or false)(?=\W|$)")
+# "... is a tumour or not": a verdict about someone.
+_OR_NOT = _rx(r"\bor not\b")
+# "how likely is it that I have ...", "what's the probability my chest pain is a lung NET?"
+_LIKELIHOOD = _rx(
+    rf"\b(?:how likely|how probable|probability|likelihood|chances?|odds|percentage|out of (?:10|ten|100))\b[^.?!]{{0,60}}?"
+    rf"\b(?:i|he|she|we|they|my|his|her|our|their|(?:{_PEOPLE}))\b[^.?!]{{0,60}}?\b{_CONDITION}{_CONDITION_END}"
+)
 
 
 def is_diagnosis_request(
@@ -664,10 +843,20 @@ def is_diagnosis_request(
     if not text or not text.strip():
         return False
     text = text.replace("\u2019", "'").replace("\u2018", "'").replace("`", "'")
+    if _VERDICT.search(text) and re.search(_CONDITION, text, _FLAGS):
+        return True
+    if _LIKELIHOOD.search(text):
+        return True
     about_someone = bool(_PERSON_WORD.search(text)) or bool(_DEICTIC.search(text))
     if not about_someone:
         return False
     hits = [p for p in _DIAGNOSIS_PATTERNS if p.search(text)]
+    if (
+        not hits
+        and _OR_NOT.search(text)
+        and re.search(rf"\b(?:is|are|am|'s)\b[^.?!]{{0,30}}?{_CONDITION}\s+or not\b", text, _FLAGS)
+    ):
+        hits = [_OR_NOT]
     if hits:
         if _KNOWN_NET.search(text) and _NATURE_QUESTION.search(text) and len(hits) == 1 and hits[0] is _IS_IT:
             return False
@@ -679,4 +868,3 @@ def is_diagnosis_request(
 
 def symptoms_named(mentions: Iterable[Mention]) -> List[str]:
     return list(dict.fromkeys(m.value for m in mentions if m.label == "symptom"))
-

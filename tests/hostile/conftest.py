@@ -73,6 +73,10 @@ def pytest_sessionfinish(session: Any, exitstatus: int) -> None:
         write_table(RESULTS_FILE, time.monotonic() - _STARTED[0])
 
 
+# asyncio's word for a background task whose exception nobody handled.
+UNSEEN_FAILURE = "Task exception was never retrieved"
+
+
 @pytest.fixture(scope="module")
 def server(request: Any) -> Iterator[Server]:
     """The module's stack. Its folder (logs, SQLite store) is our own, not pytest's basetemp,
@@ -87,6 +91,10 @@ def server(request: Any) -> Iterator[Server]:
             yield running
         finally:
             running.finish()
+    # Whatever the module sent, nothing was left to fail unseen in the background.
+    for log in ("rasa.log", "actions.log"):
+        text = (workdir / log).read_text(errors="replace") if (workdir / log).exists() else ""
+        assert UNSEEN_FAILURE not in text, f"{log}: {UNSEEN_FAILURE!r} (logs kept in {workdir})"
     if request.session.testsfailed == failed_before:
         shutil.rmtree(workdir, ignore_errors=True)
     else:
