@@ -50,6 +50,7 @@ from typing import Any, Counter, Dict, FrozenSet, Iterable, List, Mapping, Optio
 import yaml
 
 from bot.config import PROJECT_ROOT
+from bot.shaping import PLAIN_QUOTES
 
 KNOWLEDGE_DIR = PROJECT_ROOT / "data" / "knowledge"
 SOURCES_DIR = PROJECT_ROOT / "data" / "sources"
@@ -435,20 +436,7 @@ def load_evidence(path: Path = EVIDENCE_FILE) -> Evidence:
 
 
 # ------------------------------------------------------------------------------ source texts
-_QUOTE_MARKS = str.maketrans(
-    {
-        "\u2018": "'",
-        "\u2019": "'",
-        "\u201a": "'",
-        "\u201b": "'",
-        "\u2032": "'",
-        "\u201c": '"',
-        "\u201d": '"',
-        "\u201e": '"',
-        "\u2033": '"',
-        "\u00a0": " ",
-    }
-)
+_QUOTE_MARKS = str.maketrans(PLAIN_QUOTES)
 
 
 def normalise(text: str) -> str:

@@ -62,17 +62,23 @@ class OutMessage:
 # ---- helpers -------------------------------------------------------------------------------
 
 _SENTENCE_END = re.compile(r"(?<=[.!?;:])\s+")
+# Typographic quote marks and the no-break space as plain ASCII (also what the grounding check
+# of bot/evidence.py lets a quote differ by).
+PLAIN_QUOTES = {
+    "\u2018": "'",
+    "\u2019": "'",
+    "\u201a": "'",
+    "\u201b": "'",
+    "\u2032": "'",
+    "\u201c": '"',
+    "\u201d": '"',
+    "\u201e": '"',
+    "\u2033": '"',
+    "\u00a0": " ",
+}
 _TYPOGRAPHIC = str.maketrans(
     {
-        "\u2018": "'",
-        "\u2019": "'",
-        "\u201a": "'",
-        "\u201b": "'",
-        "\u2032": "'",
-        "\u201c": '"',
-        "\u201d": '"',
-        "\u201e": '"',
-        "\u2033": '"',
+        **PLAIN_QUOTES,
         "\u2010": "-",
         "\u2011": "-",
         "\u2012": "-",
@@ -80,7 +86,6 @@ _TYPOGRAPHIC = str.maketrans(
         "\u2014": "-",
         "\u2212": "-",
         "\u2026": "...",
-        "\u00a0": " ",
         "\u2009": " ",
         "\u202f": " ",
         "\u2022": "-",
