@@ -25,6 +25,7 @@ def turn_from_tracker(tracker: Tracker) -> Turn:
         context_subject=tracker.get_slot("subject"),
         region=tracker.get_slot("region"),
         region_asked=bool(tracker.get_slot("region_asked")),
+        last_entry=tracker.get_slot("last_entry"),
         metadata=metadata if isinstance(metadata, dict) else {},
     )
 

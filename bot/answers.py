@@ -8,14 +8,21 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any, Dict, Iterable, List, Optional, Protocol, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional, Protocol, Sequence, Tuple
 
 from bot.knowledge import KnowledgeBase, Resolution
 from bot.referral import referral_text
-from bot.shaping import REPLY_KEY
+from bot.shaping import QUOTE_MARK, REPLY_KEY, plain_quotes
+
+if TYPE_CHECKING:
+    from bot.evidence import Evidence
 
 MAX_BUTTONS = 4
 MAX_RELATED = 3
+# The button after an answer that asks where it comes from (intent ask_source, data/nlu/ask_source.yml).
+SOURCE_PAYLOAD = "/ask_source"
+# The slot that remembers the evidence keys of the last answer (domain.yml), for that question.
+LAST_ENTRY_SLOT = "last_entry"
 
 
 @dataclass(frozen=True)
@@ -31,8 +38,10 @@ class Button:
 class Reply:
     """One bot message, in parts: the channels shape it from these fields, never by parsing text.
 
-    `body` is what the bot says (lines joined by newlines), `citation` names the sources,
-    `closing` is the disclaimer then the specialist referral; `text` is all three, in order.
+    `body` is what the bot says (lines joined by newlines; a line starting with
+    bot.shaping.QUOTE_MARK is a verbatim source quotation), `citation` names the sources,
+    `closing` is the disclaimer then the specialist referral; `text` is all three, in order, as
+    plain text (quotation lines without their marker, in quotation marks).
     """
 
     body: str
@@ -46,7 +55,7 @@ class Reply:
 
     @property
     def text(self) -> str:
-        return "\n".join(x for x in (self.body, self.citation, self.closing) if x)
+        return "\n".join(x for x in (plain_quotes(self.body), self.citation, self.closing) if x)
 
     def parts(self) -> Dict[str, object]:
         return {
@@ -134,6 +143,16 @@ def related_buttons(kb: KnowledgeBase, resolution: Resolution) -> List[Button]:
     return [button_for(kb, rel) for rel in resolution.entry.related[:MAX_RELATED]]
 
 
+def source_button(kb: KnowledgeBase) -> Button:
+    """ "Show the source": asks where the answer just given comes from."""
+    return Button(title=kb.messages["source_button"], payload=SOURCE_PAYLOAD)
+
+
+def answer_buttons(kb: KnowledgeBase, resolution: Resolution) -> List[Button]:
+    """After an entry's answer: the related topics, then "Show the source"."""
+    return related_buttons(kb, resolution) + [source_button(kb)]
+
+
 def answer_reply(kb: KnowledgeBase, resolution: Resolution, region: Optional[str], lead: Sequence[str] = ()) -> Reply:
     """A knowledge-base answer; says so when it is more general than what was asked."""
     parts = list(lead)
@@ -150,7 +169,7 @@ def answer_reply(kb: KnowledgeBase, resolution: Resolution, region: Optional[str
         kind="answer",
         region=region,
         sources=resolution.sources,
-        buttons=related_buttons(kb, resolution),
+        buttons=answer_buttons(kb, resolution),
         entry=resolution.key,
     )
 
@@ -173,3 +192,37 @@ def region_buttons() -> List[Button]:
         Button("United Kingdom", '/inform_region{"region":"uk"}'),
         Button("Somewhere else", '/inform_region{"region":"elsewhere"}'),
     ]
+
+
+def source_reply(kb: KnowledgeBase, keys: Sequence[str], region: Optional[str], evidence: Optional[Evidence] = None) -> Reply:
+    """ "Where does it say that?": the quoted passages behind the texts `keys` (evidence.yml's keys:
+    `entry`, `entry:variant` or a medical message such as `diagnose_me`), each source's passages
+    under its publisher, page title and web address, then the usual citation and closing.
+
+    Each quotation is a body line starting with QUOTE_MARK (a blockquote in the widget, a plain
+    line in quotation marks elsewhere). With no previous answer (or no quotes recorded for it):
+    the fixed `source_none` message."""
+    if evidence is None:
+        from bot.evidence import cached_evidence
+
+        evidence = cached_evidence()
+    quotes: Dict[str, List[str]] = {}  # source id -> its distinct passages, in the order used
+    for key in keys:
+        for record in evidence.records(key) or ():
+            if record.unsupported:
+                continue
+            for quote in record.evidence:
+                passages = quotes.setdefault(quote.source, [])
+                text = " ".join(quote.quote.split())
+                if text not in passages:
+                    passages.append(text)
+    quotes = {sid: passages for sid, passages in quotes.items() if sid in kb.sources}
+    if not quotes:
+        return message_reply(kb, "source_none", region, "source")
+    parts = [kb.messages["source_intro"]]
+    for sid, passages in quotes.items():
+        source = kb.sources[sid]
+        address = source.url or kb.messages["source_no_address"]
+        parts.append(kb.messages["source_from"].format(publisher=source.publisher, title=source.title, address=address))
+        parts.extend(f"{QUOTE_MARK}\u201c{passage}\u201d" for passage in passages)
+    return finish(kb, parts, kind="source", region=region, sources=list(quotes))

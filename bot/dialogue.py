@@ -6,6 +6,7 @@ Order of checks, safest first:
      `safety.decide_act`): an emergency described as happening now -> urgent-care advice first
   3. "do I / does my mum have ...?" -> never a diagnosis; off-topic -> the out-of-scope reply;
      a diagnosis shared as context -> one kind sentence, then the answer to the question
+  "where does it say that?" (intent ask_source) -> the quoted passages behind the last answer
   4. small talk, region, out of scope
   5. things the sources do not cover (medicines, doses, survival figures ...) -> said plainly
   6. a knowledge-base answer for (question kind x subject), or the honest fallback
@@ -67,6 +68,8 @@ class Turn:
     # What the message does, from the NLU's act classifier (parse key `act`, see bot/acts.py);
     # None: bot/ classifies the text itself.
     act: Optional[Mapping[str, Any]] = None
+    # The evidence keys of the last answer (slot `last_entry`), for "where does it say that?".
+    last_entry: Optional[str] = None
 
     @classmethod
     def from_parse(cls, message: Mapping[str, Any], **state: Any) -> Turn:
@@ -134,6 +137,9 @@ def respond(turn: Turn, kb: Optional[KnowledgeBase] = None) -> Reply:
         slots["region"] = region
 
     reply = _decide(turn, text, truncated, mentions, subjects, region, named_region, kb, slots)
+    if reply.entry and answers.LAST_ENTRY_SLOT not in reply.slots:
+        # Any reply an entry answered: "where does it say that?" shows that entry's passages.
+        slots[answers.LAST_ENTRY_SLOT] = reply.entry
     reply.slots.update(slots)
     return reply
 
@@ -163,11 +169,18 @@ def _decide(
     # 2. Emergencies, whatever else the message says.
     if decision.act == acts.EMERGENCY:
         parts = [referral.emergency_text(kb, region), str(kb.contacts["emergency"]["note"])]
-        return answers.finish(kb, parts, kind="emergency", region=region, sources=["ipsen-2019", "netday-article"])
+        reply = answers.finish(kb, parts, kind="emergency", region=region, sources=["ipsen-2019", "netday-article"])
+        reply.slots[answers.LAST_ENTRY_SLOT] = "emergency.intro emergency.note"
+        return reply
 
     # 3. Never diagnose.
     if decision.act == acts.DIAGNOSIS_REQUEST:
         return _diagnosis_reply(kb, subjects, region)
+
+    # "Where does it say that?": the quoted passages behind the last answer.
+    if intent == "ask_source" and confidence >= config_min(kb):
+        keys = (turn.last_entry or "").split()
+        return answers.source_reply(kb, [k for k in keys if _evidence_key(kb, k)], region)
 
     # Words the bot does not know, about nothing it knows: the honest "not sure", no guess.
     if decision.unclear:
@@ -347,9 +360,24 @@ def _diagnosis_reply(kb: KnowledgeBase, subjects: Sequence[Mention], region: Opt
     if resolution is not None:
         parts.append(f"{kb.messages['diagnose_me_symptoms']} {resolution.answer}")
         sources.extend(resolution.sources)
-    return answers.finish(
-        kb, parts, kind="diagnosis", region=region, sources=sources, buttons=[answers.button_for(kb, "diagnosis_first_steps")]
+    reply = answers.finish(
+        kb,
+        parts,
+        kind="diagnosis",
+        region=region,
+        sources=sources,
+        buttons=[answers.button_for(kb, "diagnosis_first_steps"), answers.source_button(kb)],
     )
+    reply.slots[answers.LAST_ENTRY_SLOT] = " ".join(["diagnose_me"] + ([resolution.key] if resolution else []))
+    return reply
+
+
+def _evidence_key(kb: KnowledgeBase, key: str) -> bool:
+    """Whether `key` (from the slot, so from outside) names a text the bot answers with."""
+    entry, _, variant = key.partition(":")
+    if entry in kb.entries:
+        return not variant or variant in kb.entries[entry].variants
+    return key in ("diagnose_me", "emergency.intro", "emergency.note")
 
 
 def _related_for_uncovered(kb: KnowledgeBase, question: Optional[str], resolution: Optional[Resolution]) -> Optional[Resolution]:
@@ -382,7 +410,7 @@ def _uncovered_reply(
     if resolution is not None:
         parts.append(f"{kb.messages['uncovered_related']} {resolution.answer}")
         sources.extend(resolution.sources)
-        buttons = answers.related_buttons(kb, resolution)
+        buttons = answers.answer_buttons(kb, resolution)
         entry = resolution.key
     return answers.finish(kb, parts, kind="uncovered", region=region, sources=sources, buttons=buttons, entry=entry)
 

@@ -435,6 +435,12 @@ def load_evidence(path: Path = EVIDENCE_FILE) -> Evidence:
     return Evidence(sections["entries"], sections["messages"], tuple(str(k) for k in data.get("non_medical") or ()))
 
 
+@lru_cache(maxsize=4)
+def cached_evidence(path: Path = EVIDENCE_FILE) -> Evidence:
+    """evidence.yml, loaded once per process (the "where does it say that?" reply reads it)."""
+    return load_evidence(path)
+
+
 # ------------------------------------------------------------------------------ source texts
 _QUOTE_MARKS = str.maketrans(PLAIN_QUOTES)
 
@@ -958,6 +964,146 @@ def check(
                 if sid not in used:
                     warnings.append(f"{text.key}: cites {sid} but no sentence quotes it")
     return Report(results, problems, warnings, all_texts)
+
+
+# ------------------------------------------------------------------------------ faithfulness
+# A body line starting with this is a verbatim source quotation (bot.shaping.QUOTE_MARK).
+_QUOTE_LINE = "> "
+_QUOTE_WRAP = "\"'\u201c\u201d\u2018\u2019 "
+
+
+def _template(text: str) -> re.Pattern[str]:
+    """A sentence or message as a pattern: placeholders ({what}, {numbers}) match any words."""
+    pieces = re.split(r"(\{[a-z_]+\})", normalise(text))
+    body = "".join(".+?" if _PLACEHOLDER.fullmatch(piece) else re.escape(piece) for piece in pieces)
+    return re.compile(f"^{body}$", re.DOTALL)
+
+
+@dataclass
+class Faithfulness:
+    """How much of what replies said is backed by evidence.yml (`faithfulness`).
+
+    `evidenced`: sentences that are an evidenced sentence of an answer, variant or medical message
+    (quotes recorded, not `unsupported:`); `quoted`: verbatim source quotations (the "where does it
+    say that?" reply); `fixed`: sentences of the fixed, non-medical messages (evidence.yml's
+    `non_medical`); `unsupported`: everything else (target: none)."""
+
+    sentences: int = 0
+    evidenced: int = 0
+    quoted: int = 0
+    fixed: int = 0
+    unsupported: List[str] = field(default_factory=list)
+
+    @property
+    def claims(self) -> int:
+        """Sentences that state something (all but the fixed, non-medical ones)."""
+        return self.sentences - self.fixed
+
+    @property
+    def supported_share(self) -> float:
+        """Share of the stating sentences supported by evidence (1.0 when there are none)."""
+        return (self.evidenced + self.quoted) / self.claims if self.claims else 1.0
+
+    def as_dict(self) -> Dict[str, Any]:
+        return {
+            "sentences": self.sentences,
+            "evidenced": self.evidenced,
+            "quoted": self.quoted,
+            "fixed_non_medical": self.fixed,
+            "claims": self.claims,
+            "supported_share": round(self.supported_share, 4),
+            "unsupported_count": len(self.unsupported),
+            "unsupported": sorted(set(self.unsupported)),
+        }
+
+
+@dataclass(frozen=True)
+class _Patterns:
+    evidenced: Tuple[re.Pattern[str], ...]
+    fixed_messages: Tuple[re.Pattern[str], ...]  # whole non-medical messages
+    fixed_sentences: Tuple[re.Pattern[str], ...]  # their sentences
+    fixed_prefixes: Tuple[str, ...]  # non-medical labels that lead into evidenced text ("...symptoms:")
+
+
+@lru_cache(maxsize=4)
+def _patterns(knowledge_dir: str, evidence_file: str) -> _Patterns:
+    evidence = load_evidence(Path(evidence_file))
+    evidenced = {
+        normalise(record.sentence)
+        for section in (evidence.entries, evidence.messages)
+        for records in section.values()
+        for record in records
+        if (record.evidence or record.policy) and not record.unsupported
+    }
+    non_medical = set(evidence.non_medical)
+    fixed = [t.text for t in message_texts(Path(knowledge_dir)) if t.key in non_medical]
+    return _Patterns(
+        evidenced=tuple(_template(s) for s in sorted(evidenced)),
+        fixed_messages=tuple(_template(t) for t in fixed),
+        fixed_sentences=tuple(_template(s) for t in fixed for s in split_sentences(t)),
+        fixed_prefixes=tuple(
+            sorted((normalise(t) for t in fixed if "{" not in t and t.rstrip().endswith(":")), key=len, reverse=True)
+        ),
+    )
+
+
+def _is_source_quote(text: str, knowledge_dir: str, sources_dir: str) -> bool:
+    passage = normalise(text.strip(_QUOTE_WRAP))
+    return len(passage.split()) >= MIN_QUOTE_WORDS and any(
+        passage in source_text(sid, knowledge_dir, sources_dir) for sid in source_ids(knowledge_dir)
+    )
+
+
+def faithfulness(
+    bodies: Iterable[str],
+    knowledge_dir: Path = KNOWLEDGE_DIR,
+    sources_dir: Path = SOURCES_DIR,
+    evidence_file: Optional[Path] = None,
+) -> Faithfulness:
+    """Faithfulness of reply bodies (bot.answers.Reply.body: what the bot says, without the
+    citation and the closing), sentence by sentence: the share of stating sentences backed by
+    evidence (an evidenced sentence of evidence.yml, or a verbatim quotation of a source) and the
+    sentences that are neither evidenced nor a fixed, non-medical message.
+
+    Each body line is one composed part: a quotation line (QUOTE_MARK) must be verbatim in a
+    source; a line that is a whole non-medical message counts as fixed; otherwise a leading
+    non-medical label ("What my sources say about these symptoms:") is taken off and each sentence
+    (bot.evidence.split_sentences) must be an evidenced sentence or a non-medical sentence.
+    Placeholders ({what}, {numbers}) match the words filled in."""
+    patterns = _patterns(str(knowledge_dir), str(evidence_file or knowledge_dir / "evidence.yml"))
+    out = Faithfulness()
+    for body in bodies:
+        for raw_line in (body or "").splitlines():
+            line = normalise(raw_line)
+            if not line:
+                continue
+            if raw_line.startswith(_QUOTE_LINE):
+                out.sentences += 1
+                if _is_source_quote(line[len(_QUOTE_LINE) :], str(knowledge_dir), str(sources_dir)):
+                    out.quoted += 1
+                else:
+                    out.unsupported.append(line)
+                continue
+            if any(p.match(line) for p in patterns.fixed_messages):
+                n = len(split_sentences(line))
+                out.sentences += n
+                out.fixed += n
+                continue
+            for prefix in patterns.fixed_prefixes:
+                if line.startswith(prefix + " "):
+                    out.sentences += 1
+                    out.fixed += 1
+                    line = line[len(prefix) :].strip()
+                    break
+            for sentence in split_sentences(line):
+                out.sentences += 1
+                if any(p.match(sentence) for p in patterns.evidenced):
+                    out.evidenced += 1
+                elif any(p.match(sentence) for p in patterns.fixed_sentences):
+                    out.fixed += 1
+                else:
+                    out.unsupported.append(sentence)
+    return out
 
 
 # ------------------------------------------------------------------------------ mutations

@@ -23,6 +23,10 @@ LINE = "\n"
 # The key of a bot message that carries its parts (bot.answers.Reply.parts()): body, citation,
 # closing, kind, entry, sources. Rasa passes a bot message's unknown keys on to the output channel.
 REPLY_KEY = "reply"
+# A body line that starts with this is a verbatim quotation from a source (the "where does it say
+# that?" reply): the widget shows it as a Markdown blockquote, the other channels as a plain line
+# in quotation marks (the marker removed: `plain_quotes`).
+QUOTE_MARK = "> "
 
 
 @dataclass(frozen=True)
@@ -135,6 +139,25 @@ def linkify(text: str) -> str:
     Addresses written with http(s):// are left alone: the widget's Markdown links those itself.
     """
     return _BARE_DOMAIN.sub(lambda m: f"[{m.group(0)}](https://{m.group(0)})", text)
+
+
+def is_quote_line(line: str) -> bool:
+    return line.startswith(QUOTE_MARK)
+
+
+def plain_quotes(text: str) -> str:
+    """`text` with the quotation marker taken off its quote lines (they keep their quotation marks)."""
+    return LINE.join(line[len(QUOTE_MARK) :] if is_quote_line(line) else line for line in text.split(LINE))
+
+
+def _markdown_lines(text: str) -> str:
+    """Lines as Markdown hard breaks; a run of quote lines is a blockquote of its own, set apart
+    by blank lines (a line right after a blockquote would otherwise continue it)."""
+    lines = text.split(LINE)
+    out = lines[0] if lines else ""
+    for previous, line in zip(lines, lines[1:], strict=False):
+        out += ("\n\n" if is_quote_line(previous) != is_quote_line(line) else "  \n") + line
+    return out
 
 
 def _shorten(title: str, limit: int) -> str:
@@ -250,7 +273,7 @@ def shape(channel: Union[str, Platform], message: Mapping[str, Any]) -> List[Out
             part = escape_slack(part)
         return part
 
-    head, closing = local(head), local(closing)
+    head, closing = local(plain_quotes(head)), local(closing)
     body = head.split(LINE) if head else []
 
     choices = _buttons(spec, buttons)
@@ -311,11 +334,12 @@ def safe_markdown(text: str) -> str:
 
 
 def web_messages(message: Mapping[str, Any]) -> List[OutMessage]:
-    """The website widget: the reply in one bubble (Markdown), bare addresses linked, lines kept."""
+    """The website widget: the reply in one bubble (Markdown), bare addresses linked, lines kept,
+    source quotations (QUOTE_MARK lines) as blockquotes."""
     spec = PLATFORMS["socketio"]
     head, closing, buttons = message_parts(message)
     text = safe_markdown(LINE.join(x for x in (head, closing) if x).replace("\r\n", "\n"))
-    bubble = OutMessage(linkify(text).replace("\n", "  \n"), _buttons(spec, buttons))
+    bubble = OutMessage(_markdown_lines(linkify(text)), _buttons(spec, buttons))
     return [bubble]
 
 

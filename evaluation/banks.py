@@ -130,10 +130,13 @@ def ask(say: Callable[..., Any], matcher: AnswerMatcher, question: Question, pre
             say(sender, question.context).raise_for_status()
         response = say(sender, question.text)
         response.raise_for_status()
-        reply = "\n\n".join(m.get("text", "") for m in response.json())
+        messages = response.json()
+        reply = "\n\n".join(m.get("text", "") for m in messages)
+        # The reply bodies (bot.answers.Reply parts under "reply"), for the faithfulness figure.
+        bodies = [str((m.get("reply") or {}).get("body") or "") for m in messages if isinstance(m.get("reply"), dict)]
     except Exception as exc:  # a failed request is a failed item, not a crash of the whole run
         return Outcome(question, "", "(error)", "error", error=repr(exc))
-    return Outcome(question, reply, matcher.answered(reply), matcher.kind(reply))
+    return Outcome(question, reply, matcher.answered(reply), matcher.kind(reply), extra={"bodies": bodies})
 
 
 def ask_all(

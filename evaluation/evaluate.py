@@ -10,7 +10,10 @@
    tests/question_bank.yml over REST (fresh sender per item, its context first) and reads which
    knowledge-base entry answered from the reply text; parses each question with the model over
    HTTP (/model/parse) for intent and entities.
-4. Writes results/eval.json and results/eval.md (README links to it); no tracked source is edited.
+4. Faithfulness (bot.evidence.faithfulness): over the reply bodies to every bank question, the share
+   of stating sentences backed by data/knowledge/evidence.yml (target 100%) and the sentences neither
+   evidenced nor a fixed, non-medical message (target 0).
+5. Writes results/eval.json and results/eval.md (README links to it); no tracked source is edited.
 
     python -m evaluation.evaluate [--skip-heldout] [--workers N]
 """
@@ -38,6 +41,7 @@ from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
 import requests
 from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_support
 
+from bot import evidence
 from bot.config import PROJECT_ROOT
 from bot.knowledge import get_knowledge_base
 from bot.nlp import normalise_value
@@ -383,9 +387,28 @@ def score(questions: Sequence[Question], outcomes: Sequence[Outcome], parses: Se
     }
 
 
+def faithfulness_of(outcomes: Sequence[Outcome]) -> Dict[str, Any]:
+    """bot.evidence.faithfulness over the reply bodies to every bank question (main bank and the
+    extra banks): the share of stating sentences backed by evidence.yml (target 100%) and the
+    sentences neither evidenced nor a fixed, non-medical message (target 0)."""
+    bodies = [body for o in outcomes for body in o.extra.get("bodies", ())]
+    found = evidence.faithfulness(bodies).as_dict()
+    found["replies"] = len(bodies)
+    return found
+
+
 # ------------------------------------------------------------------------------------ reports
 def pct(x: float) -> str:
     return f"{100 * x:.1f}%"
+
+
+def faithfulness_line(f: Dict[str, Any]) -> str:
+    return (
+        f"- Faithfulness (bot.evidence.faithfulness over the {f['replies']} replies to the question banks): "
+        f"**{pct(f['supported_share'])}** of the {f['claims']} stating sentences supported by evidence "
+        f"({f['evidenced']} evidenced, {f['quoted']} verbatim quotes; target 100%); sentences neither evidenced nor a "
+        f"fixed non-medical message: **{f['unsupported_count']}** (target 0; {f['fixed_non_medical']} fixed-message sentences)"
+    )
 
 
 def headline(result: Dict[str, Any]) -> List[str]:
@@ -397,6 +420,8 @@ def headline(result: Dict[str, Any]) -> List[str]:
         f"- Entities (canonical subjects): precision {m['entities']['precision']:.3f}, recall {m['entities']['recall']:.3f}, "
         f"F1 **{m['entities']['f1']:.3f}**",
     ]
+    if result.get("faithfulness"):
+        lines.append(faithfulness_line(result["faithfulness"]))
     for key, path, about in EXTRA_BANKS:
         f = result.get(key)
         if f:
@@ -530,7 +555,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     for key, qs in extra:
         result[key] = score(qs, all_outcomes[start : start + len(qs)], all_parses[start : start + len(qs)])
         start += len(qs)
+    result["faithfulness"] = faithfulness_of(all_outcomes)
     result["targets_met"] = {
+        "faithfulness": result["faithfulness"]["supported_share"] >= 1.0 and result["faithfulness"]["unsupported_count"] == 0,
         "entry_accuracy": bank["entry"]["accuracy"] >= TARGETS["entry_accuracy"],
         "entity_f1": bank["entities"]["f1"] >= TARGETS["entity_f1"],
         "train_seconds": training["seconds"] < TARGETS["train_seconds"],

@@ -24,7 +24,10 @@ async def test_answers_a_definition_with_source_disclaimer_and_referral(kb, disp
     assert "Sources: Neuroendocrine Tumor Research Foundation (NETRF); Canadian Cancer Society." in text
     assert text.endswith(referral_text(kb, None))
     assert {"event": "slot", "timestamp": None, "name": "subject", "value": "net"} in events
-    assert len(dispatcher.messages[0]["buttons"]) == 3
+    buttons = dispatcher.messages[0]["buttons"]
+    assert len(buttons) == 4  # three related topics, then "Show the source"
+    assert buttons[-1] == {"title": "Show the source", "payload": "/ask_source"}
+    assert {"event": "slot", "timestamp": None, "name": "last_entry", "value": "what_is_net"} in events
 
 
 async def test_uses_the_subject_slot_for_follow_ups(dispatcher):

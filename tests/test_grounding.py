@@ -473,3 +473,74 @@ def test_the_report_lists_every_text_and_the_weakest_ten(report):
     assert "## Weakest ten sentences" in text and "## Unsupported sentences" in text
     for key in report.by_key():
         assert f"| `{key}` |" in text, key
+
+
+# ------------------------------------------------------------------ composed replies (issue 13, part 2)
+COMPOSED = [
+    ("diagnosis", "do I have a NET? I keep flushing", "ask_diagnose_me", None),
+    ("diagnosis", "could my diarrhoea be a NET?", "ask_diagnose_me", None),
+    ("uncovered", "what dose of lanreotide do people take", "ask_treatment", None),
+    ("uncovered", "what is the 5 year survival rate", "ask_outlook", None),
+    ("emergency", "my dad is having a carcinoid crisis right now and can't breathe", "report_emergency", "uk"),
+    ("emergency", "my husband is having a carcinoid crisis right now", "report_emergency", None),
+    ("answer", "what causes lung NETs?", "ask_causes", None),  # "not specific" note + the general entry
+    ("answer", "my dad was diagnosed with a pancreatic NET, what are the symptoms?", "ask_symptoms", None),
+]
+
+
+@pytest.mark.parametrize("kind, text, intent, region", COMPOSED, ids=[f"{c[0]}:{c[1][:30]}" for c in COMPOSED])
+def test_composed_replies_are_built_only_from_evidenced_texts(kind, text, intent, region):
+    """The no-diagnosis, uncovered-topic and emergency replies (and an answer with a lead-in),
+    built through bot.dialogue.respond: every sentence of the body is an evidenced sentence of
+    evidence.yml (entries, variants, medical messages) or one of the non-medical fixed messages."""
+    from bot.dialogue import Turn, respond
+
+    reply = respond(Turn(text, intent, 0.9, region=region))
+    assert reply.kind == kind, reply.text[:200]
+    found = ev.faithfulness([reply.body])
+    assert found.unsupported == [], found.unsupported
+    assert found.evidenced >= 1 and found.supported_share == 1.0
+
+
+def test_every_answer_and_the_reply_with_two_entries_are_grounded(kb):
+    """Every entry and variant as the bot sends it; and a body of two entries, the shape a
+    compound question's answer would take (the bot composes none today): each line is checked."""
+    from bot import answers
+    from tests.test_replies import every_answer
+
+    bodies = [answers.answer_reply(kb, resolution, None).body for resolution in every_answer(kb)]
+    found = ev.faithfulness(bodies)
+    assert found.unsupported == [] and found.supported_share == 1.0
+    assert found.evidenced == sum(len(ev.split_sentences(b)) for b in bodies)
+    two = answers.finish(kb, [kb.entries["what_is_net"].answer, kb.entries["common_symptoms"].answer], kind="answer", region=None)
+    assert ev.faithfulness([two.body]).unsupported == []
+
+
+def test_faithfulness_counts_evidenced_quoted_fixed_and_unsupported(kb):
+    answer = kb.entries["what_is_net"].answer
+    n = len(ev.split_sentences(answer))
+    quote = "> \u201cNETs can grow slowly (indolent) or grow quickly (aggressive).\u201d"
+    bodies = [
+        answer,
+        kb.messages["greet"],
+        kb.messages["uncovered"].format(what="specific medicines"),
+        f"{kb.messages['diagnose_me_symptoms']} {answer}",
+        quote,
+        "> \u201cNETs are caused by eating too much sugar every day.\u201d",
+        "NETs can be cured with herbal supplements. " + answer,
+    ]
+    found = ev.faithfulness(bodies)
+    assert found.evidenced == 3 * n
+    assert found.quoted == 1
+    assert found.fixed == len(ev.split_sentences(kb.messages["greet"])) + 2 + 1
+    assert found.unsupported == [
+        '> "NETs are caused by eating too much sugar every day."',
+        "NETs can be cured with herbal supplements.",
+    ]
+    assert found.claims == 3 * n + 1 + 2
+    assert found.supported_share == pytest.approx((3 * n + 1) / (3 * n + 3))
+    summary = found.as_dict()
+    assert summary["unsupported_count"] == 2 and summary["supported_share"] < 1
+    # An edited answer sentence is no longer the evidenced one.
+    assert ev.faithfulness([answer.replace("uncommon", "common")]).unsupported
+    assert ev.faithfulness([]).supported_share == 1.0

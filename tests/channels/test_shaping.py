@@ -105,7 +105,8 @@ def test_sms_gets_numbered_options_instead_of_buttons(carcinoid, kb):
     assert message.buttons == []
     lines = message.text.split("\n")
     start = lines.index("Reply with a number for more:")
-    assert lines[start + 1 : start + 4] == [f"{i}. {b.title}" for i, b in enumerate(carcinoid.buttons, 1)]
+    assert lines[start + 1 : start + 5] == [f"{i}. {b.title}" for i, b in enumerate(carcinoid.buttons, 1)]
+    assert lines[start + 4] == "4. Show the source"  # the last option asks where the answer comes from
     # Options come before the closing, which still ends the message.
     assert message.text.endswith(closing_of(kb))
 
@@ -115,7 +116,8 @@ def test_sms_number_reply_is_the_option_payload(carcinoid):
     assert choose("twilio", "1", offered) == carcinoid.buttons[0].payload
     assert choose("twilio", " 3. ", offered) == carcinoid.buttons[2].payload
     assert choose("twilio", "#2", offered) == carcinoid.buttons[1].payload
-    assert choose("twilio", "4", offered) is None
+    assert choose("twilio", "4", offered) == "/ask_source"
+    assert choose("twilio", "5", offered) is None
     assert choose("twilio", "0", offered) is None
     assert choose("twilio", "1 please", offered) is None
     assert choose("twilio", "2", []) is None

@@ -102,7 +102,8 @@ def test_telegram_message_gets_the_answer_with_inline_buttons(channel_stack, sta
     assert "parse_mode" not in sent.form  # plain text: nothing in a reply is read as markup
     keyboard = json.loads(sent.form["reply_markup"])["inline_keyboard"]
     assert [row[0]["callback_data"] for row in keyboard][0] == SYMPTOMS_PAYLOAD
-    assert all(len(row) == 1 for row in keyboard) and len(keyboard) == 3
+    assert all(len(row) == 1 for row in keyboard) and len(keyboard) == 4
+    assert keyboard[-1][0] == {"text": "Show the source", "callback_data": "/ask_source"}
     assert keyboard[0][0]["text"] == "Symptoms of carcinoid syndrome"
 
 
@@ -117,6 +118,29 @@ def test_telegram_button_press_answers_the_follow_up(channel_stack, stand_in: St
     assert_safe_ending(replies[1].form["text"])
     acknowledged = stand_in.recorded(lambda r: r.method_name == "answerCallbackQuery")
     assert any(r.form.get("callback_query_id") == "4471960431584012843" for r in acknowledged)
+
+
+def assert_carcinoid_sources(text: str) -> None:
+    """The "where does it say that?" reply to the carcinoid syndrome answer: quoted passages under
+    their publisher, title and address, as plain quoted lines (no Markdown quote marker)."""
+    assert text.startswith(KB.messages["source_intro"]), text[:200]
+    assert "From Ipsen (pharmaceutical company, US site)" in text
+    assert "(the web address is not recorded):" in text
+    quoted = [line for line in text.split("\n") if line.startswith("\u201c")]
+    assert quoted, text
+    assert not any(line.startswith(">") or line.startswith("&gt;") for line in text.split("\n"))
+    assert_safe_ending(text)
+
+
+def test_telegram_show_the_source_button_quotes_the_passages(channel_stack, stand_in: StandIn):
+    chat = random.randint(10**9, 2 * 10**9)
+    telegram(channel_stack, telegram_update("telegram_message.json", chat))
+    (first,) = stand_in.wait_for(sent_to_chat(chat))
+    keyboard = json.loads(first.form["reply_markup"])["inline_keyboard"]
+    assert keyboard[-1][0]["callback_data"] == "/ask_source"
+    telegram(channel_stack, telegram_update("telegram_callback_query.json", chat, "/ask_source"))
+    replies = stand_in.wait_for(sent_to_chat(chat), count=2)
+    assert_carcinoid_sources(replies[1].form["text"])
 
 
 def test_telegram_start_command_is_greeted(channel_stack, stand_in: StandIn):
@@ -198,7 +222,8 @@ def test_slack_message_gets_the_answer_with_buttons(channel_stack, stand_in: Sta
     assert_carcinoid_answer(section["text"]["text"])
     assert message["text"] == section["text"]["text"]
     values = [element["value"] for element in actions["elements"]]
-    assert values[0] == SYMPTOMS_PAYLOAD and len(values) == 3
+    assert values[0] == SYMPTOMS_PAYLOAD and len(values) == 4
+    assert values[-1] == "/ask_source"
     assert all(len(e["text"]["text"]) <= PLATFORMS["slack"].max_button_title for e in actions["elements"])
 
 
@@ -218,6 +243,17 @@ def test_slack_button_click_answers_the_follow_up(channel_stack, stand_in: Stand
     text = replies[1].json["blocks"][0]["text"]["text"]
     assert text.startswith(FOLLOW_UP)
     assert_safe_ending(text)
+
+
+def test_slack_where_does_it_say_that_in_words_quotes_the_passages(channel_stack, stand_in: StandIn):
+    user, channel = slack_ids()
+    first = slack_event(user, channel)
+    slack_post(channel_stack, first, "application/json", slack_signed(first))
+    stand_in.wait_for(posted_to_slack(channel))
+    asked = slack_event(user, channel, "where does it say that?")
+    assert slack_post(channel_stack, asked, "application/json", slack_signed(asked)).status_code == 200
+    replies = stand_in.wait_for(posted_to_slack(channel), count=2)
+    assert_carcinoid_sources(replies[1].json["blocks"][0]["text"]["text"])
 
 
 @pytest.mark.parametrize("how", ["wrong-secret", "no-signature", "stale-timestamp", "tampered-body"])

@@ -49,7 +49,8 @@ def test_buttons_are_follow_up_questions_that_work(stack):
     who = sender()
     response = stack.say(who, "what is carcinoid syndrome?")
     buttons = response.json()[0]["buttons"]
-    assert len(buttons) == 3
+    assert len(buttons) == 4  # three related topics, then "Show the source"
+    assert buttons[-1]["payload"] == "/ask_source"
     followed = only_text(stack.say(who, buttons[0]["payload"]))
     assert followed.startswith(KB.entries["carcinoid_syndrome_symptoms"].answer[:60])
 
@@ -130,3 +131,35 @@ def test_conversations_are_stored_in_sqlite(stack):
     with sqlite3.connect(stack.db) as db:
         rows = db.execute("select count(*) from events where sender_id = ?", (who,)).fetchone()[0]
     assert rows >= 3
+
+
+def test_where_does_it_say_that_quotes_the_passages_with_their_publisher(stack):
+    """Answer, then "where does it say that?" in words: the quoted passages behind that answer,
+    each source's under its publisher, page title and address, then the citation and closing.
+
+    `rasa shell` is this same REST channel (the launcher's `shell` posts each line to
+    /webhooks/rest/webhook and prints the `text`), so this test covers the shell's path too."""
+    who = sender()
+    answer = stack.say(who, "what is a neuroendocrine tumour?").json()[0]
+    assert answer["buttons"][-1] == {"title": "Show the source", "payload": "/ask_source"}
+    response = stack.say(who, "where does it say that?")
+    text = only_text(response)
+    assert text.startswith(KB.messages["source_intro"]), text[:300]
+    assert 'From Neuroendocrine Tumor Research Foundation (NETRF), "About Neuroendocrine Tumors" (https://netrf.org):' in text
+    assert "\u201cA neuroendocrine tumor (NET) is an uncommon cancer type that forms in neuroendocrine cells\u201d" in text
+    assert "From Canadian Cancer Society" in text
+    assert_safe_ending(text)
+    # The parts mark each quotation (a Markdown blockquote line in the widget); `text` is plain.
+    parts = response.json()[0]["reply"]
+    assert parts["kind"] == "source"
+    assert any(line.startswith("> \u201c") for line in parts["body"].split("\n"))
+    assert not any(line.startswith(">") for line in text.split("\n"))
+    # The button asks the same.
+    again = only_text(stack.say(who, "/ask_source"))
+    assert again == text
+
+
+def test_where_does_it_say_that_before_any_answer_says_there_is_none(stack):
+    text = only_text(stack.say(sender(), "show me the source"))
+    assert text.startswith(KB.messages["source_none"][:60]), text[:200]
+    assert_safe_ending(text)
