@@ -22,6 +22,21 @@ from rasa.shared.core.trackers import DialogueStateTracker, EventVerbosity
 from bot.serving import metadata
 
 RECENT_EVENTS = 12
+# A stored user event's metadata: the channel's keys and Rasa's own (model and assistant ids).
+EVENT_KEYS = metadata.ALLOWED_KEYS | frozenset(metadata.RASA_EVENT_KEYS)
+
+
+def _bound_event(event: Dict[str, Any]) -> None:
+    """A stored event as sent: the metadata of a user message (its own and its parse's) and the
+    session-start metadata slot bounded, whatever was stored before the channels bounded them."""
+    if event.get("event") == "user":
+        if "metadata" in event:
+            event["metadata"] = metadata.bounded(event["metadata"], EVENT_KEYS, log=False)
+        parse = event.get("parse_data")
+        if isinstance(parse, dict) and "metadata" in parse:
+            parse["metadata"] = metadata.bounded(parse["metadata"], log=False)
+    elif event.get("event") == "slot" and event.get("name") == SESSION_START_METADATA_SLOT and event.get("value") is not None:
+        event["value"] = metadata.bounded(event.get("value"), log=False)
 
 
 def action_call(action: RemoteAction, tracker: DialogueStateTracker, domain: Any) -> Dict[str, Any]:
@@ -31,13 +46,12 @@ def action_call(action: RemoteAction, tracker: DialogueStateTracker, domain: Any
     state["events"] = [event.as_dict() for event in islice(tracker.events, skip, None)]
     latest = state.get("latest_message")
     if isinstance(latest, dict) and "metadata" in latest:
-        latest["metadata"] = metadata.bounded(latest["metadata"])
+        latest["metadata"] = metadata.bounded(latest["metadata"], log=False)
     for event in state["events"]:
-        if "metadata" in event and event.get("event") == "user":
-            event["metadata"] = metadata.bounded(event["metadata"])
+        _bound_event(event)
     slots = state.get("slots")
     if isinstance(slots, dict) and slots.get(SESSION_START_METADATA_SLOT) is not None:
-        slots[SESSION_START_METADATA_SLOT] = metadata.bounded(slots[SESSION_START_METADATA_SLOT])
+        slots[SESSION_START_METADATA_SLOT] = metadata.bounded(slots[SESSION_START_METADATA_SLOT], log=False)
     result: Dict[str, Any] = {
         "next_action": action.name(),
         "sender_id": tracker.sender_id,

@@ -37,15 +37,20 @@ def _small(value: Any) -> bool:
     return _scalar(value)
 
 
-def bounded(metadata: Any, allowed: Iterable[str] = ALLOWED_KEYS) -> Dict[str, Any]:
-    """The allowed, small entries of `metadata` (anything else is dropped, and counted in the log)."""
+# What Rasa itself adds to a stored user event's metadata (kept in the action call).
+RASA_EVENT_KEYS = ("model_id", "assistant_id")
+
+
+def bounded(metadata: Any, allowed: Iterable[str] = ALLOWED_KEYS, log: bool = True) -> Dict[str, Any]:
+    """The allowed, small entries of `metadata`; anything else is dropped (and, at the channel,
+    counted in the log, without its content)."""
     if not isinstance(metadata, Mapping):
-        if metadata not in (None, "", {}):
+        if log and metadata not in (None, "", {}):
             logger.info("channel metadata: dropped a value that is not an object")
         return {}
     keep = set(allowed)
     kept = {key: value for key, value in metadata.items() if key in keep and _small(value)}
     dropped = len(metadata) - len(kept)
-    if dropped:
+    if log and dropped:
         logger.info("channel metadata: dropped %d entries the bot does not use or that are too large", dropped)
     return kept
