@@ -35,15 +35,14 @@ SMALL_TALK = {
 }
 # Labels that name what a question is about (not symptoms, places or regions).
 TOPIC_LABELS = ("net_type", "condition", "hormone", "concept")
-# A message this short that names one topic and nothing else asks what the topic is.
-BARE_TOPIC_WORDS = 4
+# A message of at most settings().bare_topic_words words that names one topic and nothing else
+# asks what the topic is.
 _ASKING_WORDS = frozenset(
     "what what's whats is are a an the about tell me more info information on re and so explain define definition "
     "meaning of mean means pls please hi hello ok okay um hmm eh".split()
 )
-# A short follow-up that points back at the subject in context ("what are its symptoms?").
-FOLLOW_UP_WORDS = 7
-FOLLOW_UP_MIN_CONFIDENCE = 0.2
+# A short follow-up (settings().follow_up_words) points back at the subject in context ("what are
+# its symptoms?"), with its kind taken at settings().follow_up_min_confidence.
 # What a guess of "diagnose me" or "emergency" asks once safety has found it is neither.
 GENERAL_READING = {"ask_diagnose_me": "ask_symptoms", "report_emergency": "ask_definition"}
 _POINTER = re.compile(r"\b(it|its|it's|they|them|their|this|that|these|those)\b", re.IGNORECASE)
@@ -251,7 +250,7 @@ def _decide(
 def _is_bare_topic(text: str, mentions: Sequence[Mention]) -> bool:
     """Short, and nothing but the topic and words that ask what it is ("what about VIPomas?");
     "are NETs fatal" asks something else about the topic."""
-    if len(text.split()) > BARE_TOPIC_WORDS:
+    if len(text.split()) > settings().bare_topic_words:
         return False
     rest = text
     for m in sorted((m for m in mentions if m.start >= 0), key=lambda m: -m.start):
@@ -262,12 +261,13 @@ def _is_bare_topic(text: str, mentions: Sequence[Mention]) -> bool:
 def _follow_up_kind(turn: Turn, text: str, routing: Sequence[str]) -> Optional[str]:
     """The question kind of a short follow-up about the subject in context, when the NLU's best
     guess is a question kind it was only moderately sure of ("what are its symptoms?")."""
-    if routing or not turn.context_subject or len(text.split()) > FOLLOW_UP_WORDS or not _POINTER.search(text):
+    config = settings()
+    if routing or not turn.context_subject or len(text.split()) > config.follow_up_words or not _POINTER.search(text):
         return None
     for name, confidence in turn.ranking:
         if name == "nlu_fallback":
             continue
-        if name in QUESTION_KINDS and float(confidence) >= FOLLOW_UP_MIN_CONFIDENCE:
+        if name in QUESTION_KINDS and float(confidence) >= config.follow_up_min_confidence:
             return str(name)
         return None
     return None
