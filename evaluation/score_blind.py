@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import fnmatch
 import json
 import subprocess
 import sys
@@ -117,6 +118,11 @@ def score_acts(webhook: str, matcher: AnswerMatcher, items: List[Dict[str, Any]]
         return list(pool.map(one, items))
 
 
+def chosen(kind: str, pattern: str) -> List[Path]:
+    """The banks of one kind whose file name (without .yml) matches the pattern."""
+    return [p for p in sorted(BANKS.glob(f"{kind}_*.yml")) if fnmatch.fnmatch(p.stem, pattern)]
+
+
 def rate(rows: List[Dict[str, Any]], key: str = "right") -> Tuple[int, int, float]:
     n = len(rows)
     k = sum(bool(r.get(key)) for r in rows)
@@ -128,7 +134,7 @@ def fmt(rows: List[Dict[str, Any]], key: str = "right") -> str:
     return f"{pct:.1f}% ({k}/{n})"
 
 
-def report(results: Dict[str, Any], commit: str, when: str) -> str:
+def report(results: Dict[str, Any], commit: str, when: str, banks: List[str]) -> str:
     questions: List[Dict[str, Any]] = results["questions"]
     conversations: List[Dict[str, Any]] = results["conversations"]
     acts: List[Dict[str, Any]] = results["acts"]
@@ -145,8 +151,8 @@ def report(results: Dict[str, Any], commit: str, when: str) -> str:
         f"# Blind banks, scored {when} at commit {commit}",
         "",
         "Through the real Rasa + action servers over REST, started by the shipped launcher",
-        "(`python evaluation/score_blind.py`). Banks: tests/blind/ (written 2026-12-01 by helpers who saw",
-        "only ../shared/sources and the entry titles).",
+        "(`python -m evaluation.score_blind`). Banks in tests/blind/: " + ", ".join(banks) + " (each written by a",
+        "helper who saw only ../shared/sources and the entry titles).",
         "",
         "## Questions (issue 12)",
         "",
@@ -183,6 +189,7 @@ def report(results: Dict[str, Any], commit: str, when: str) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument("--banks", default="*", help="which banks: a file-name pattern such as 'acts_v2_*' or 'questions_c'")
     args = parser.parse_args()
     when = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT).stdout.strip()
@@ -192,11 +199,11 @@ def main() -> int:
     questions: List[Dict[str, Any]] = []
     conversations: List[Dict[str, Any]] = []
     acts: List[Dict[str, Any]] = []
-    for path in sorted(BANKS.glob("questions_*.yml")):
+    for path in chosen("questions", args.banks):
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         questions += [{**q, "bank": path.name} for q in data.get("questions") or []]
         conversations += [{**c, "bank": path.name} for c in data.get("conversations") or []]
-    for path in sorted(BANKS.glob("acts_*.yml")):
+    for path in chosen("acts", args.banks):
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         acts += [{**m, "bank": path.name} for m in data.get("messages") or []]
     with started(Stack(Path(tempfile.mkdtemp(prefix="blind-")))) as stack:
@@ -205,7 +212,7 @@ def main() -> int:
             "conversations": score_conversations(stack.webhook, matcher, conversations),
             "acts": score_acts(stack.webhook, matcher, acts),
         }
-    text = report(results, commit, when)
+    text = report(results, commit, when, [p.name for p in chosen("questions", args.banks) + chosen("acts", args.banks)])
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(text, encoding="utf-8")
     out.with_suffix(".json").write_text(json.dumps({"commit": commit, "when": when, **results}, indent=1), encoding="utf-8")
