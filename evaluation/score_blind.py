@@ -26,7 +26,7 @@ import uuid
 from collections import Counter, defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Dict, List, Tuple
+from typing import Any, Callable, Dict, List, Tuple
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -42,19 +42,27 @@ from evaluation.banks import AnswerMatcher, _squash  # noqa: E402
 BANKS = ROOT / "tests" / "blind"
 
 
-def say(webhook: str, sender: str, text: str) -> str:
-    response = requests.post(webhook, json={"sender": sender, "message": text}, timeout=120)
-    response.raise_for_status()
-    return "\n\n".join(m.get("text", "") for m in response.json())
+Say = Callable[[str, str], str]
+
+
+def over_rest(webhook: str) -> Say:
+    """Send one message from a sender through the REST channel; the reply's texts, joined."""
+
+    def say(sender: str, text: str) -> str:
+        response = requests.post(webhook, json={"sender": sender, "message": text}, timeout=120)
+        response.raise_for_status()
+        return "\n\n".join(m.get("text", "") for m in response.json())
+
+    return say
 
 
 def parent(key: str) -> str:
     return key.split(":")[0]
 
 
-def score_questions(webhook: str, matcher: AnswerMatcher, kb: Any, items: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+def score_questions(say: Say, matcher: AnswerMatcher, kb: Any, items: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
     def one(item: Dict[str, Any]) -> Dict[str, Any]:
-        reply = say(webhook, f"blind-{uuid.uuid4().hex[:12]}", item["text"])
+        reply = say(f"blind-{uuid.uuid4().hex[:12]}", item["text"])
         answered, kind = matcher.answered(reply), matcher.kind(reply)
         expect = str(item["expect"])
         right = kind == "uncovered" if expect == "uncovered" else answered == expect
@@ -79,12 +87,12 @@ def score_questions(webhook: str, matcher: AnswerMatcher, kb: Any, items: List[D
         return list(pool.map(one, items))
 
 
-def score_conversations(webhook: str, matcher: AnswerMatcher, conversations: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+def score_conversations(say: Say, matcher: AnswerMatcher, conversations: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
     def one(conversation: Dict[str, Any]) -> Dict[str, Any]:
         sender = f"blind-conv-{uuid.uuid4().hex[:12]}"
         turns = []
         for turn in conversation["turns"]:
-            reply = say(webhook, sender, turn["text"])
+            reply = say(sender, turn["text"])
             answered, kind = matcher.answered(reply), matcher.kind(reply)
             expect = str(turn["expect"])
             right = kind == "uncovered" if expect == "uncovered" else answered == expect
@@ -107,9 +115,9 @@ def act_right(act: str, answered: str, kind: str, entry: Any, expect: str) -> bo
     return answered == expect  # shared_diagnosis, question
 
 
-def score_acts(webhook: str, matcher: AnswerMatcher, items: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+def score_acts(say: Say, matcher: AnswerMatcher, items: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
     def one(item: Dict[str, Any]) -> Dict[str, Any]:
-        reply = say(webhook, f"blind-act-{uuid.uuid4().hex[:12]}", item["text"])
+        reply = say(f"blind-act-{uuid.uuid4().hex[:12]}", item["text"])
         answered, kind, entry = matcher.answered(reply), matcher.kind(reply), matcher.entry(reply)
         right = act_right(item["act"], answered, kind, entry, str(item.get("expect", "")))
         return {**item, "answered": answered, "kind": kind, "right": right}
@@ -121,6 +129,22 @@ def score_acts(webhook: str, matcher: AnswerMatcher, items: List[Dict[str, Any]]
 def chosen(kind: str, pattern: str) -> List[Path]:
     """The banks of one kind whose file name (without .yml) matches the pattern."""
     return [p for p in sorted(BANKS.glob(f"{kind}_*.yml")) if fnmatch.fnmatch(p.stem, pattern)]
+
+
+def load_banks(pattern: str = "*") -> Tuple[List[Dict[str, Any]], List[Dict[str, Any]], List[Dict[str, Any]]]:
+    """The single questions, conversations and act messages of the chosen banks, each row
+    tagged with its bank's file name."""
+    questions: List[Dict[str, Any]] = []
+    conversations: List[Dict[str, Any]] = []
+    acts: List[Dict[str, Any]] = []
+    for path in chosen("questions", pattern):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        questions += [{**q, "bank": path.name} for q in data.get("questions") or []]
+        conversations += [{**c, "bank": path.name} for c in data.get("conversations") or []]
+    for path in chosen("acts", pattern):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        acts += [{**m, "bank": path.name} for m in data.get("messages") or []]
+    return questions, conversations, acts
 
 
 def rate(rows: List[Dict[str, Any]], key: str = "right") -> Tuple[int, int, float]:
@@ -196,21 +220,12 @@ def main() -> int:
     out = args.out or ROOT / "results" / f"blind-{when[:10]}.md"
     kb = get_knowledge_base()
     matcher = AnswerMatcher(kb)
-    questions: List[Dict[str, Any]] = []
-    conversations: List[Dict[str, Any]] = []
-    acts: List[Dict[str, Any]] = []
-    for path in chosen("questions", args.banks):
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        questions += [{**q, "bank": path.name} for q in data.get("questions") or []]
-        conversations += [{**c, "bank": path.name} for c in data.get("conversations") or []]
-    for path in chosen("acts", args.banks):
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        acts += [{**m, "bank": path.name} for m in data.get("messages") or []]
+    questions, conversations, acts = load_banks(args.banks)
     with started(Stack(Path(tempfile.mkdtemp(prefix="blind-")))) as stack:
         results = {
-            "questions": score_questions(stack.webhook, matcher, kb, questions),
-            "conversations": score_conversations(stack.webhook, matcher, conversations),
-            "acts": score_acts(stack.webhook, matcher, acts),
+            "questions": score_questions(over_rest(stack.webhook), matcher, kb, questions),
+            "conversations": score_conversations(over_rest(stack.webhook), matcher, conversations),
+            "acts": score_acts(over_rest(stack.webhook), matcher, acts),
         }
     text = report(results, commit, when, [p.name for p in chosen("questions", args.banks) + chosen("acts", args.banks)])
     out.parent.mkdir(parents=True, exist_ok=True)

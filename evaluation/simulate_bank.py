@@ -1,7 +1,8 @@
 """Developer tool: replay the question banks through the trained NLU and `bot.dialogue.respond`
 in one process, to study routing changes in seconds (no servers).
 
-    python evaluation/simulate_bank.py [--bank tests/question_bank.yml] [--show-failures]
+    python -m evaluation.simulate_bank [--bank tests/question_bank.yml] [--show-failures]
+    python -m evaluation.simulate_bank --blind 'questions_[ab]' [--show-failures]   # blind banks, in-process
 
 The NLU parses are cached per model (build/parse-cache-<model hash>.json), so a change in
 bot/ is re-scored without re-parsing. This is NOT the measurement: `make eval` sends the banks
@@ -25,6 +26,7 @@ if str(ROOT) not in sys.path:
 
 from bot.dialogue import Turn, respond  # noqa: E402
 from bot.knowledge import get_knowledge_base  # noqa: E402
+from evaluation import score_blind  # noqa: E402
 from evaluation.banks import BANK, FRESH_BANK, UNSEEN_BANK, AnswerMatcher, Question, load_bank  # noqa: E402
 
 MODEL = ROOT / "models" / "netbot.tar.gz"
@@ -78,14 +80,64 @@ def simulate(questions: List[Question], parses: Dict[str, Dict[str, Any]], match
     return rows
 
 
+def in_process(parses: Dict[str, Dict[str, Any]]) -> score_blind.Say:
+    """`say` for the blind scorer without servers: each sender's slots carried from turn to turn
+    the way the action server carries them (subject, region, region_asked, last_entry)."""
+    state: Dict[str, Dict[str, Any]] = {}
+
+    def say(sender: str, text: str) -> str:
+        slots = state.setdefault(sender, {})
+        turn = Turn.from_parse(
+            parses[text],
+            context_subject=slots.get("subject"),
+            region=slots.get("region"),
+            region_asked=bool(slots.get("region_asked")),
+            last_entry=slots.get("last_entry"),
+        )
+        reply = respond(turn)
+        slots.update(reply.slots)
+        return reply.text
+
+    return say
+
+
+def replay_blind(pattern: str, show_failures: bool) -> None:
+    """The blind banks' report, replayed in-process (for finding ideas; the score is over REST)."""
+    kb = get_knowledge_base()
+    matcher = AnswerMatcher(kb)
+    questions, conversations, acts = score_blind.load_banks(pattern)
+    texts = [q["text"] for q in questions] + [t["text"] for c in conversations for t in c["turns"]] + [a["text"] for a in acts]
+    say = in_process(parse_all(texts))
+    results = {
+        "questions": score_blind.score_questions(say, matcher, kb, questions),
+        "conversations": score_blind.score_conversations(say, matcher, conversations),
+        "acts": score_blind.score_acts(say, matcher, acts),
+    }
+    print(score_blind.report(results, "(working tree, in-process)", "now", [pattern]))
+    if show_failures:
+        for row in results["questions"] + results["acts"]:
+            if not row["right"]:
+                print(
+                    f"  {row.get('act', row.get('style'))}: want {row.get('expect')} got {row['answered']} | {row['text'][:110]}"
+                )
+        for conversation in results["conversations"]:
+            for turn in conversation["turns"][1:]:
+                if not turn["right"]:
+                    print(f"  turn of {conversation['name']}: want {turn['expect']} got {turn['answered']} | {turn['text'][:90]}")
+
+
 def main() -> int:
     global MODEL
     parser = argparse.ArgumentParser()
     parser.add_argument("--bank", action="append", type=Path)
     parser.add_argument("--show-failures", action="store_true")
+    parser.add_argument("--blind", metavar="PATTERN", help="replay the blind banks matching PATTERN (tests/blind/)")
     parser.add_argument("--model", type=Path, help="a trained model (default: models/netbot.tar.gz)")
     args = parser.parse_args()
     MODEL = args.model or MODEL
+    if args.blind:
+        replay_blind(args.blind, args.show_failures)
+        return 0
     banks = args.bank or [BANK, FRESH_BANK, UNSEEN_BANK]
     kb = get_knowledge_base()
     matcher = AnswerMatcher(kb)
