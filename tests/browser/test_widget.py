@@ -13,6 +13,7 @@ import sqlite3
 from playwright.sync_api import Page, expect
 
 from bot.knowledge import get_knowledge_base
+from bot.referral import referral_text
 
 KB = get_knowledge_base()
 FIRST = "Carcinoid syndrome is a group of symptoms"
@@ -141,4 +142,44 @@ def test_keyboard_only(page: Page, page_url: str):
     page.keyboard.press("Enter")
     expect(page.locator(".rw-client", has_text="Complications of carcinoid syndrome")).to_be_visible()
     expect(page.locator(".rw-response").last).to_contain_text("Find a NET specialist")
+    assert page.errors == [], page.errors  # type: ignore[attr-defined]
+
+
+def test_show_the_source_button_quotes_the_passages_as_blockquotes(page: Page, page_url: str, widget_stack):
+    open_chat(page, page_url)
+    ask(page, "what is carcinoid syndrome?")
+    expect(bot_bubble(page, FIRST)).to_be_visible()
+    page.get_by_role("button", name="Show the source").click()
+    bubble = bot_bubble(page, KB.messages["source_intro"])
+    expect(bubble).to_be_visible()
+    # One blockquote a source, right under its "From <publisher>, "<title>" (<address>):" line.
+    quotes = bubble.locator("blockquote")
+    expect(quotes).to_have_count(3)
+    expect(quotes.nth(0)).to_contain_text("Carcinoid syndrome is a group of symptoms including flushing of the skin")
+    expect(quotes.nth(1)).to_contain_text("Carcinoid syndrome can affect almost 20% of people with NETs.")
+    expect(quotes.nth(2)).to_contain_text("It is an urgent condition that requires immediate attention")
+    headers = bubble.evaluate(
+        "b => [...b.querySelectorAll('blockquote')].map(q => (q.previousElementSibling || {}).innerText || '')"
+    )
+    from_line = KB.messages["source_from"]
+    sources = [KB.sources[s] for s in ("cruk-2025", "ipsen-2019", "netday-article")]
+    expected = [
+        from_line.format(publisher=s.publisher, title=s.title, address=s.url or KB.messages["source_no_address"]) for s in sources
+    ]
+    assert [h.strip().splitlines()[-1].strip() for h in headers] == expected, headers
+    # Nothing of the Markdown marker shows; the quotes keep their quotation marks.
+    expect(bubble).not_to_contain_text("> \u201c")
+    expect(quotes.nth(1)).to_contain_text("\u201cCarcinoid syndrome can affect almost 20% of people with NETs.\u201d")
+    # The closing follows the last blockquote: disclaimer, then the referral with its link.
+    after = bubble.evaluate(
+        "b => { const qs = b.querySelectorAll('blockquote'); let n = qs[qs.length - 1].nextElementSibling, t = '';"
+        " for (; n; n = n.nextElementSibling) t += n.innerText + '\\n'; return t; }"
+    )
+    assert "Sources: Cancer Research UK;" in after, after
+    assert "not a doctor" in after and after.index("not a doctor") < after.index("Find a NET specialist"), after
+    assert after.rstrip().endswith(referral_text(KB, None)), after[-300:]
+    expect(bubble.get_by_role("link", name="netrf.org")).to_have_attribute("href", "https://netrf.org")
+    # The button sent its payload (not its title) to Rasa.
+    session = page.evaluate("() => JSON.parse(localStorage.getItem('chat_session') || '{}').session_id")
+    assert user_texts(widget_stack.db, session)[-1] == "/ask_source"
     assert page.errors == [], page.errors  # type: ignore[attr-defined]

@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import json
 import random
+import re
 import time
 from pathlib import Path
 from typing import Any, Dict, List, Tuple
@@ -20,6 +21,7 @@ import pytest
 import requests
 from twilio.request_validator import RequestValidator
 
+from bot.evidence import cached_evidence
 from bot.knowledge import get_knowledge_base
 from bot.referral import referral_text
 from bot.shaping import PLATFORMS
@@ -130,6 +132,40 @@ def assert_carcinoid_sources(text: str) -> None:
     assert quoted, text
     assert not any(line.startswith(">") or line.startswith("&gt;") for line in text.split("\n"))
     assert_safe_ending(text)
+
+
+# The passages behind the carcinoid syndrome answer, by source (the evidence file the reply quotes).
+CARCINOID_QUOTES: Dict[str, List[str]] = {}
+for _record in cached_evidence().records("carcinoid_syndrome") or ():
+    for _quote in _record.evidence:
+        CARCINOID_QUOTES.setdefault(_quote.source, [])
+        if " ".join(_quote.quote.split()) not in CARCINOID_QUOTES[_quote.source]:
+            CARCINOID_QUOTES[_quote.source].append(" ".join(_quote.quote.split()))
+# What SMS makes of typographic punctuation (GSM-7 has none of it).
+SMS_ASCII = str.maketrans({"\u201c": '"', "\u201d": '"', "\u2018": "'", "\u2019": "'", "\u2014": "-", "\u2013": "-"})
+
+
+def assert_carcinoid_passages(text: str, sms: bool = False) -> None:
+    """Every passage behind the carcinoid answer is quoted, whole and once, on its own line right
+    under the "From <publisher>, "<title>" (<address>):" line of its source; `sms`: with plain
+    ASCII quotation marks and dashes."""
+    lines = text.split("\n")
+    assert len(CARCINOID_QUOTES) == 3, CARCINOID_QUOTES  # CRUK, Ipsen, the NET Cancer Day article
+    for sid, quotes in CARCINOID_QUOTES.items():
+        source = KB.sources[sid]
+        header = KB.messages["source_from"].format(
+            publisher=source.publisher, title=source.title, address=source.url or KB.messages["source_no_address"]
+        )
+        expected = [f"\u201c{q}\u201d" for q in quotes]
+        if sms:
+            header, expected = header.translate(SMS_ASCII), [q.translate(SMS_ASCII) for q in expected]
+        assert lines.count(header) == 1, (header, text)
+        block = []
+        for line in lines[lines.index(header) + 1 :]:
+            if not line.startswith('"' if sms else "\u201c"):
+                break
+            block.append(line)
+        assert sorted(block) == sorted(expected), (sid, block)
 
 
 def test_telegram_show_the_source_button_quotes_the_passages(channel_stack, stand_in: StandIn):
@@ -355,6 +391,46 @@ def test_facebook_quick_reply_answers_the_follow_up(channel_stack, stand_in: Sta
     assert_safe_ending(text)
 
 
+def facebook_press(psid: str, how: str, title: str, payload_text: str) -> bytes:
+    """A press of a quick reply (a message with its payload) or of a button (a postback)."""
+    name = {"quick-reply": "facebook_quick_reply.json", "postback": "facebook_postback.json"}[how]
+    event = json.loads(facebook_body(name, psid))
+    messaging = event["entry"][0]["messaging"][0]
+    if how == "quick-reply":
+        messaging["message"].update({"text": title, "quick_reply": {"payload": payload_text}})
+    else:
+        messaging["postback"].update({"title": title, "payload": payload_text})
+    return json.dumps(event).encode()
+
+
+@pytest.mark.parametrize("how", ["quick-reply", "postback"])
+def test_facebook_show_the_source_quotes_the_passages_and_ends_with_the_closing(channel_stack, stand_in: StandIn, how):
+    psid = str(random.randint(10**15, 10**16))
+    first = facebook_body("facebook_message.json", psid)
+    facebook_post(channel_stack, first, fb_signature(first))
+    (answer,) = stand_in.wait_for(messages_to(psid))
+    offered = answer.json["message"]["quick_replies"]
+    # The other titles are too long for Messenger's 20 characters, so every quick reply is numbered.
+    assert offered[-1] == {"content_type": "text", "title": "4. Show the source", "payload": "/ask_source"}
+    assert "\n4. Show the source\n" in answer.json["message"]["text"]
+    press = facebook_press(psid, how, offered[-1]["title"], offered[-1]["payload"])
+    assert facebook_post(channel_stack, press, fb_signature(press)).status_code == 200
+    # Messenger events are handled before the response: the whole reply is at the stand-in.
+    replies = [r.json["message"] for r in stand_in.recorded(messages_to(psid))[1:]]
+    assert replies, "no reply to the Show the source press"
+    texts = [m["text"] for m in replies]
+    assert all(len(t) <= PLATFORMS["facebook"].max_chars for t in texts), [len(t) for t in texts]
+    # Split between lines when too long for one message: read back as one text.
+    whole = "\n".join(texts)
+    assert_carcinoid_sources(whole)
+    assert_carcinoid_passages(whole)
+    assert "Sources: " in whole
+    # The closing travels whole in the last message, and only there.
+    assert_safe_ending(texts[-1])
+    assert not any("not a doctor" in t for t in texts[:-1])
+    assert whole.count(REFERRAL) == 1
+
+
 @pytest.mark.parametrize("how", ["wrong-secret", "no-signature", "md5", "tampered-body"])
 def test_facebook_bad_signature_is_refused(channel_stack, stand_in: StandIn, how):
     psid = str(random.randint(10**15, 10**16))
@@ -431,6 +507,37 @@ def test_twilio_numbered_reply_picks_the_option(channel_stack, stand_in: StandIn
     reply = "\n\n".join(r.form["Body"] for r in sent[before:])
     assert FOLLOW_UP in reply
     assert_safe_ending(sent[-1].form["Body"])
+
+
+def test_twilio_reply_4_shows_the_source_with_plain_quote_marks(channel_stack, stand_in: StandIn):
+    number = phone()
+    url = f"{channel_stack.url}/webhooks/twilio/webhook"
+    first = sms(number, "what is carcinoid syndrome?")
+    twilio_post(channel_stack, first, twilio_sign(url, first))
+    answer = stand_in.wait_for(texts_to(number))
+    assert "\n4. Show the source\n" in answer[-1].form["Body"]
+    choice = sms(number, "4")
+    assert twilio_post(channel_stack, choice, twilio_sign(url, choice)).status_code == 200
+    # Twilio messages are handled before the response: the whole reply is at the stand-in.
+    bodies = [r.form["Body"] for r in stand_in.recorded(texts_to(number))[len(answer) :]]
+    assert bodies, "no reply to option 4"
+    assert all(len(b) <= PLATFORMS["twilio"].max_chars for b in bodies), [len(b) for b in bodies]
+    # Plain ASCII only (GSM-7, the cheap SMS encoding): no typographic quotes or dashes.
+    assert all(b.isascii() for b in bodies), [ch for b in bodies for ch in b if not ch.isascii()]
+    if len(bodies) > 1:
+        parts = [re.match(r"\((\d+)/(\d+)\) ", b) for b in bodies]
+        assert [(m.group(1), m.group(2)) if m else None for m in parts] == [
+            (str(i), str(len(bodies))) for i in range(1, len(bodies) + 1)
+        ]
+        bodies = [b[m.end() :] for b, m in zip(bodies, parts, strict=True) if m]
+    whole = "\n".join(bodies)
+    assert whole.startswith(KB.messages["source_intro"]), whole[:200]
+    assert_carcinoid_passages(whole, sms=True)
+    assert "\u201c" not in whole and not any(line.startswith(">") for line in whole.split("\n"))
+    # The closing whole in the last SMS, and only there; the source reply offers no numbered options.
+    assert_safe_ending(bodies[-1])
+    assert not any("not a doctor" in b for b in bodies[:-1])
+    assert "Reply with a number" not in whole
 
 
 def test_twilio_picture_without_text_is_answered_not_left_in_silence(channel_stack, stand_in: StandIn):
