@@ -216,7 +216,12 @@ def source_reply(kb: KnowledgeBase, keys: Sequence[str], region: Optional[str], 
                 text = " ".join(quote.quote.split())
                 if text not in passages:
                     passages.append(text)
-    quotes = {sid: passages for sid, passages in quotes.items() if sid in kb.sources}
+    # A passage inside a longer quoted passage of the same source is shown once, in the longer one.
+    quotes = {
+        sid: [p for p in passages if not any(p != other and p in other for other in passages)]
+        for sid, passages in quotes.items()
+        if sid in kb.sources
+    }
     if not quotes:
         return message_reply(kb, "source_none", region, "source")
     parts = [kb.messages["source_intro"]]

@@ -29,7 +29,13 @@ def quote_lines(reply: answers.Reply):
 
 
 def quotes_of(key: str):
-    return {" ".join(q.quote.split()) for record in ev.cached_evidence().records(key) or () for q in record.evidence}
+    """The passages a source reply shows for `key`: every recorded quote, except one that is part
+    of a longer quote from the same source (that one is shown once, inside the longer)."""
+    by_source: dict = {}
+    for record in ev.cached_evidence().records(key) or ():
+        for q in record.evidence:
+            by_source.setdefault(q.source, set()).add(" ".join(q.quote.split()))
+    return {q for quotes in by_source.values() for q in quotes if not any(q != other and q in other for other in quotes)}
 
 
 @pytest.fixture(scope="module")

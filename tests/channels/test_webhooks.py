@@ -141,6 +141,10 @@ for _record in cached_evidence().records("carcinoid_syndrome") or ():
         CARCINOID_QUOTES.setdefault(_quote.source, [])
         if " ".join(_quote.quote.split()) not in CARCINOID_QUOTES[_quote.source]:
             CARCINOID_QUOTES[_quote.source].append(" ".join(_quote.quote.split()))
+# A passage that is part of a longer passage of the same source is shown once, inside the longer.
+CARCINOID_QUOTES = {
+    sid: [q for q in quotes if not any(q != other and q in other for other in quotes)] for sid, quotes in CARCINOID_QUOTES.items()
+}
 # What SMS makes of typographic punctuation (GSM-7 has none of it).
 SMS_ASCII = str.maketrans({"\u201c": '"', "\u201d": '"', "\u2018": "'", "\u2019": "'", "\u2014": "-", "\u2013": "-"})
 
