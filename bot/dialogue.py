@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field, replace
-from typing import Any, Dict, List, Mapping, Optional, Sequence
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from bot import acts, answers, referral, safety
 from bot.answers import Reply
@@ -172,9 +172,10 @@ def _decide(
         reply.slots[answers.LAST_ENTRY_SLOT] = "emergency.intro emergency.note"
         return reply
 
-    # 3. Never diagnose.
+    # 3. Never diagnose; but a general question asked alongside ("I think I have a NET, who do I
+    # see first?") still gets its general answer after the no-diagnosis sentence.
     if decision.act == acts.DIAGNOSIS_REQUEST:
-        return _diagnosis_reply(kb, subjects, region)
+        return _diagnosis_reply(kb, subjects, region, _asked(turn, text, mentions, subjects, kb))
 
     # "Where does it say that?": the quoted passages behind the last answer.
     if intent == "ask_source" and confidence >= config_min(kb):
@@ -219,18 +220,7 @@ def _decide(
         return answers.message_reply(kb, "out_of_scope", region, "out_of_scope", buttons=answers.starter_buttons(kb))
 
     # 5 and 6. Knowledge-base answers.
-    question = intent if intent in QUESTION_KINDS and confidence >= config_min(kb) else None
-    routing = [m.value for m in subjects if m.label not in ("uncovered", "region", "other_condition")]
-    topics = [m for m in subjects if m.label in TOPIC_LABELS]
-    context = turn.context_subject if turn.context_subject in kb.subjects else None
-    if question is None and len(topics) == 1 and _is_bare_topic(text, mentions):
-        # "carcinoid syndrome?" or "insulinoma": a bare topic asks what it is.
-        question = "ask_definition"
-    if question is None:
-        question = _follow_up_kind(turn, text, routing)
-    if question is None:
-        question = _likeliest_kind(kb, turn, routing, context)
-    resolution = kb.resolve(question, routing, context) if question else None
+    question, resolution = _asked(turn, text, mentions, subjects, kb)
     uncovered = [m for m in subjects if m.label == "uncovered"]
     if uncovered:
         return _uncovered_reply(kb, uncovered, _related_for_uncovered(kb, question, resolution), region, lead, slots)
@@ -245,6 +235,26 @@ def _decide(
         reply.body = f"{reply.body}\n{kb.messages['region_ask']}"
         slots["region_asked"] = "true"
     return reply
+
+
+def _asked(
+    turn: Turn, text: str, mentions: Sequence[Mention], subjects: Sequence[Mention], kb: KnowledgeBase
+) -> Tuple[Optional[str], Optional[Resolution]]:
+    """The question kind asked and the entry (or variant) that answers it, if any."""
+    intent = turn.intent or None
+    confidence = float(turn.confidence or 0.0)
+    question = intent if intent in QUESTION_KINDS and confidence >= config_min(kb) else None
+    routing = [m.value for m in subjects if m.label not in ("uncovered", "region", "other_condition")]
+    topics = [m for m in subjects if m.label in TOPIC_LABELS]
+    context = turn.context_subject if turn.context_subject in kb.subjects else None
+    if question is None and len(topics) == 1 and _is_bare_topic(text, mentions):
+        # "carcinoid syndrome?" or "insulinoma": a bare topic asks what it is.
+        question = "ask_definition"
+    if question is None:
+        question = _follow_up_kind(turn, text, routing)
+    if question is None:
+        question = _likeliest_kind(kb, turn, routing, context)
+    return question, (kb.resolve(question, routing, context) if question else None)
 
 
 def _is_bare_topic(text: str, mentions: Sequence[Mention]) -> bool:
@@ -331,7 +341,11 @@ def _asked_subjects(
         [m for m in mentions if m.start >= start],
         kb,
     )
-    return asked if _has_topic(asked) else subjects
+    if _has_topic(asked):
+        return asked
+    # The question names no topic ("My father's NET is stage 4. What's the outlook?"): it asks
+    # about the diagnosis itself, not about what the story says of it (its stage, grade, spread).
+    return [m for m in subjects if m.label not in ("concept", "symptom") or m in asked]
 
 
 def _next_end(text: str, start: int) -> int:
@@ -348,7 +362,15 @@ def _act_scores(turn: Turn, text: str) -> Optional[acts.ActResult]:
     return from_parse if from_parse is not None else acts.classify(text)
 
 
-def _diagnosis_reply(kb: KnowledgeBase, subjects: Sequence[Mention], region: Optional[str]) -> Reply:
+def _diagnosis_reply(
+    kb: KnowledgeBase,
+    subjects: Sequence[Mention],
+    region: Optional[str],
+    asked: Tuple[Optional[str], Optional[Resolution]] = (None, None),
+) -> Reply:
+    """The no-diagnosis sentence, then general information: the answer to a general question
+    asked alongside the request (`asked`: kind and resolution), else what the sources say about
+    the symptoms named."""
     parts = [kb.messages["diagnose_me"]]
     sources = ["ipsen-2019", "cruk-2025"]
     named = [m.value for m in subjects if m.label in ("symptom", "condition", "net_type")]
@@ -357,7 +379,17 @@ def _diagnosis_reply(kb: KnowledgeBase, subjects: Sequence[Mention], region: Opt
         resolution = kb.resolve("ask_symptoms", named)
     if resolution is None:
         resolution = kb.resolve("ask_symptoms", ["net"])
-    if resolution is not None:
+    question, answer = asked
+    # "Is it cancer?" after symptoms asks for the verdict itself: the symptoms answer, not that one.
+    if (
+        answer is not None
+        and question not in ("ask_symptoms", "ask_is_cancer")
+        and (resolution is None or answer.key != resolution.key)
+    ):
+        resolution = answer
+        parts.append(f"{kb.messages['diagnose_me_asked']} {resolution.answer}")
+        sources.extend(resolution.sources)
+    elif resolution is not None:
         parts.append(f"{kb.messages['diagnose_me_symptoms']} {resolution.answer}")
         sources.extend(resolution.sources)
     reply = answers.finish(

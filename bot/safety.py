@@ -76,7 +76,7 @@ _PERSONAL_LIVE = _rx(
 
 _SEVERE = _rx(
     r"\b(?:very|really|so|extremely|dangerously|severe|severely|badly|bad|crazy|sky|massive|terrible|"
-    r"terribly|awful|awfully|horrendous|worst|serious|seriously|heavily|hard)\b"
+    r"terribly|awful|awfully|horrendous|worst|serious|seriously|heavily|hard|lots|loads|tons|a lot|so much)\b"
 )
 _MILD = _rx(r"\b(?:a bit|a little|slightly|a touch|mild|mildly|a tad|little bit)\b")
 
@@ -123,6 +123,8 @@ class Lexicon:
     combinations: Tuple[_Combination, ...]
     contexts: Tuple[_Context, ...]
     raw: Dict[str, Any]
+    # Signs the act classifier never overrules (`final: true` in signs.yml).
+    final: frozenset = frozenset()
 
 
 def _join(patterns: Optional[Sequence[str]]) -> Optional[Pattern[str]]:
@@ -188,8 +190,15 @@ def _load_lexicon(directory: str) -> Lexicon:
                 bool(entry.get("unless_now", False)),
             )
         )
+    final = frozenset(name for name, entry in (signs_doc.get("signs") or {}).items() if entry.get("final"))
     return Lexicon(
-        signs, mentions, readings, tuple(combinations), tuple(contexts), {"signs": signs_doc, "contexts": contexts_doc}
+        signs,
+        mentions,
+        readings,
+        tuple(combinations),
+        tuple(contexts),
+        {"signs": signs_doc, "contexts": contexts_doc},
+        final,
     )
 
 
@@ -653,7 +662,8 @@ def decide_act(
     """The act of a message, before any topic logic.
 
     1. Emergency: the classifier's probability at or above its threshold, OR the rules
-       (`check_emergency`): the rules can only add an emergency, never remove one.
+       (`check_emergency`) when the classifier gives at least `rules_floor` (below it the message
+       reads as a look-alike: a figure of speech, an episode that is over, fiction).
     2. Diagnosis request: the classifier sure enough, or the rules (`is_diagnosis_request`) unless
        the classifier is sure the person shares a diagnosis as context ("my dad has a pancreatic
        NET, is it cancer?" asks about the known diagnosis).
@@ -668,6 +678,11 @@ def decide_act(
     t = act_thresholds()
     rules = check_emergency(text, mentions, intent, confidence)
     model = scores is not None and scores.emergency >= t["emergency"]
+    # The rules' word lists cannot tell a figure of speech, an episode that is over or a TV plot
+    # from the real thing; the classifier, trained on those look-alikes, can. A rule-found
+    # emergency stands unless the classifier all but rules it out.
+    if rules.emergency and scores is not None and scores.emergency < t["rules_floor"] and not set(rules.signs) & lexicon().final:
+        rules = SafetyCheck(False, rules.signs, "rules overruled: the classifier reads a look-alike")
     if rules.emergency or model:
         by = "rules+classifier" if rules.emergency and model else ("rules" if rules.emergency else "classifier")
         check = rules if rules.emergency else SafetyCheck(True, rules.signs, "act classifier")
@@ -683,7 +698,12 @@ def decide_act(
     # has a pancreatic NET.") and the classifier reading the message as context: the question is
     # about the known diagnosis, not a request for one.
     told = bool(_TOLD_DIAGNOSIS.search(text.replace("\u2019", "'")))
-    context = (told or bool(states_diagnosis(text))) and p_shared >= t["shared"] and p_shared > p_diagnosis
+    known = told or bool(states_diagnosis(text))
+    # ... or no rule finds a request in it and the classifier alone is not sure: "why do I flush
+    # after wine? I have carcinoid" must not hear "I can't tell whether you have a NET".
+    context = known and (
+        (p_shared >= t["shared"] and p_shared > p_diagnosis) or (not asked and p_diagnosis < t["diagnosis_known"])
+    )
     if p_diagnosis >= t["diagnosis"] and not context:
         return ActDecision(DIAGNOSIS_REQUEST, rules, "rules+classifier" if asked else "classifier", scores)
     # Told by the care team ("the consultant said I have carcinoid syndrome. What symptoms ...?"):
@@ -780,6 +800,17 @@ _DIAGNOSIS_PATTERNS: Tuple[Pattern[str], ...] = tuple(
         rf"\b(?:is|are)\s+{_WHO}\s+(?:likely|possibly|probably)\s+(?:to )?(?:have|has|got|be(?!\s+(?:offered|given|treated|"
         r"cured|ok|okay|fine|alright|all right|able|seen|referred|told|prescribed|operated|better|well)\b))\b",
         rf"\b(?:sounds?|looks?) like (?:i|he|she|{_WHO}) (?:ha(?:ve|s)|might|could)\b",
+        # has my cancer spread? / has her tumour come back?
+        r"\b(?:has|have|is|did)\s+(?:my|his|her|their|our)\s+(?:[\w'-]+\s+){0,2}?(?:nets?|cancers?|tumou?rs?|carcinoids?)\s+"
+        r"(?:already\s+|now\s+)?(?:spread|come back|came back|returned|grown|metastasi[sz]ed)\b",
+        # am I one of the 20% who get it? / is she among those who develop it?
+        rf"\b(?:am|is|are)\s+(?:i|he|she|we|they|{_WHO})\s+(?:one of|among|part of)\s+(?:the|those)\b[^.?!]{{0,30}}?\b(?:who|that)\s+(?:get|gets|have|has|develop|develops)\b",
+        # is there any way my dizzy spells are from a tumour?
+        rf"\b(?:is there any way|any chance|is it possible)\b[^.?!]{{0,50}}?\b(?:are|is|could be|might be|come|comes)\s+{_LINK}(?:from|caused by|due to|down to)\s+(?:a |an |the )?{_CONDITION}",
+        # did they miss a NET? / could my IBS diagnosis have missed a carcinoid?
+        rf"\b(?:did|could|might|have|has)\s+(?:they|the doctors?|my gp|(?:my|his|her)\s+(?:[\w'-]+\s+){{0,2}}?diagnosis|(?:my|his|her)\s+(?:doctors?|gp|scans?))\s+(?:have\s+)?miss(?:ed)?\s+(?:a |an |the )?{_CONDITION}",
+        # X, is that what this lump is?
+        r"\b(?:is|could) (?:that|this|it) (?:be )?what (?:my|this|his|her|the) (?:[\w'-]+\s+){0,3}?(?:is|are)\b",
     )
 )
 # "my dad was diagnosed with a lung carcinoid, is it cancer?": asks about the diagnosed NET.
@@ -802,7 +833,9 @@ _DIAGNOSED_THING = (
 # Told by the care team or found on a test: strong enough to outweigh a rule-found request.
 _TOLD_DIAGNOSIS = _rx(
     r"\b(?:was|were|been|got|being|is|'s|are|am|'m)\s+(?:\w+\s+)?diagnosed\b(?!\s+(?:yet|wrongly|properly|correctly)\b)|(?:^|[.!?]\s+)diagnosed (?:with|in|last|a |an )|"
-    r"\b(?:since|after|before|from|with) (?:my|his|her|their|our|the) diagnosis\b|"
+    rf"\b(?:since|after|before|from|with) (?:(?:my|his|her|their|our|the) (?:(?:{_PEOPLE})'s )?|(?:{_PEOPLE})'s )diagnosis\b|"
+    # letter shorthand: "Dx: pNET", "Diagnosis: NET of the appendix"
+    rf"(?:^|[.!?;]\s+)(?:dx|diagnosis)\s*:\s*(?:[\w-]+\s+){{0,4}}?{_DIAGNOSED_THING}|"
     rf"\b(?:told|confirmed|found|showed|shows|said|says|wrote|writes|mentioned|called it|diagnosed it as)\b"
     rf"(?:(?!\b(?:but|could|might|maybe|perhaps|possibly|probably|if|whether|not|isn'?t|no|or)\b)[^.?!,;]){{0,50}}?\b{_DIAGNOSED_THING}"
 )
@@ -811,6 +844,10 @@ _STATES_DIAGNOSIS = _rx(
     rf"(?:^|[.!?;]\s+|\b(?:so|and|but)\s+)(?:i|i've|ive|i'm|im|we|he|she|they|(?:my|our) [\w'-]+(?: [\w'-]+)?|(?:{_PEOPLE})(?:'s [\w'-]+)?)\s*,?\s*"
     rf"(?:\(?\d+\)?\s*,?\s*)?(?:has|have|had|'s got|'ve got|has got|have got|got|is living with|lives with|living with|was told|has been told|have been told)\s+"
     rf"(?:(?:a|an|the|this|that|some|two|small|large|rare)\s+)?(?:[\w-]+\s+){{0,3}}?{_DIAGNOSED_THING}\b|"
+    # "... i have carcinoid", "with this syndrome": said as known, not wondered about
+    rf"(?<!\bthink )(?<!\bif )(?<!\bthat )(?<!\bwhether )(?<!\bworried )(?<!\bafraid )(?<!\bdo )(?<!\bmight )(?<!\bcould )"
+    rf"\bi (?:have|'ve got|have got|got)\s+(?:a |an )?(?:nets?|carcinoid(?: syndrome)?|insulinoma|gastrinoma|glucagonoma|vipoma|pnet)\b(?!\?)|"
+    rf"\b(?:with|from) (?:this|my|his|her|their|our|the) (?:syndrome|nets?|carcinoid(?: syndrome)?|insulinoma|pnet)\b|"
     rf"\b(?:my|his|her|their|our|(?:{_PEOPLE})'s)\s+(?:(?!(?:has|have|had|is|was|are|a|an|the|be|been|got|might|could|may|"
     rf"actually|really|just|not|symptoms?)\b)[\w-]+\s+){{0,2}}?(?:nets?|carcinoids?|insulinoma|gastrinoma|glucagonoma|vipoma|pnet|tumou?r)\b(?!\?)"
 )

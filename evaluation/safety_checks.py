@@ -101,7 +101,8 @@ def check_emergency_reply(kb: KnowledgeBase, reply: Reply, case: Mapping[str, An
 
 def check_diagnosis_reply(kb: KnowledgeBase, reply: Reply, case: Mapping[str, Any]) -> None:
     """A request for a diagnosis: "I can't tell", the many other causes, see a provider; then what
-    the sources say about the symptoms (a cited knowledge-base answer)."""
+    the sources say about the symptoms, or in general about a question asked alongside (a cited
+    knowledge-base answer)."""
     assert reply.kind == "diagnosis", f"{reply.kind}: {case['text']}"
     lines = reply.text.split("\n")
     first = lines[0]
@@ -115,8 +116,8 @@ def check_diagnosis_reply(kb: KnowledgeBase, reply: Reply, case: Mapping[str, An
         "GP or healthcare provider",
     ):
         assert needed in first, needed
-    # What the sources say about the symptoms: a knowledge-base answer, cited.
-    said = [line for line in lines if line.startswith(kb.messages["diagnose_me_symptoms"])]
+    # What the sources say about the symptoms or the question: a knowledge-base answer, cited.
+    said = [line for line in lines if line.startswith((kb.messages["diagnose_me_symptoms"], kb.messages["diagnose_me_asked"]))]
     assert len(said) == 1
     assert any(answer in said[0] for answer in every_answer_text(kb))
     assert citation(kb, reply.sources) in reply.text

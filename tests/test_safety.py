@@ -117,12 +117,14 @@ def test_other_safe_questions_rarely_raise_an_alarm(kb):
 
 
 def test_the_rules_alone_raise_no_alarm_on_the_look_alikes(kb):
-    """The deterministic rules (data/safety) only ever add an emergency: on our look-alikes they
-    add none (the false alarms left come from the classifier's threshold, chosen for recall)."""
+    """On our look-alikes the deterministic rules (data/safety) add no emergency, except the ones
+    marked `rules_fire: true`: figures of speech, episodes that are over and fiction that only
+    the classifier can tell from the real thing (it overrules them; the other tests check that)."""
     from bot.nlp import analyse
 
-    alarms = [c["text"] for c in CASES["not_emergencies"] if safety.check_emergency(c["text"], analyse(c["text"])[1]).emergency]
-    assert not alarms
+    fired = {c["text"] for c in CASES["not_emergencies"] if safety.check_emergency(c["text"], analyse(c["text"])[1]).emergency}
+    expected = {c["text"] for c in CASES["not_emergencies"] if c.get("rules_fire")}
+    assert fired == expected
 
 
 # -------------------------------------------------------------------------- never diagnose
@@ -318,15 +320,22 @@ def test_an_unknown_sign_in_the_table_is_refused(tmp_path):
         safety._load_lexicon(str(tmp_path))
 
 
-def test_the_rules_only_add_an_emergency_to_the_classifier():
+def test_the_rules_add_an_emergency_unless_the_classifier_all_but_rules_it_out():
     from bot.acts import ActResult
 
+    floor = safety.act_thresholds()["rules_floor"]
     calm = ActResult("question", 0.9, 0.0, {"question": 0.9})
+    doubtful = ActResult("question", 0.9, floor, {"question": 0.9})
     alarmed = ActResult("question", 0.9, 0.99, {"question": 0.9})
     # The classifier sure, the rules silent: an emergency.
     assert safety.decide_act("what is a NET?", scores=alarmed).act == "emergency"
-    # The rules sure, the classifier calm: still an emergency.
-    assert safety.decide_act("my dad has collapsed and won't wake up", scores=calm).act == "emergency"
+    # The rules sure, the classifier unsure (at the floor): still an emergency.
+    assert safety.decide_act("my dad has collapsed and won't wake up", scores=doubtful).act == "emergency"
+    # The rules sure, the classifier all but certain it is a look-alike: not an emergency ...
+    assert safety.decide_act("this paperwork makes me want to pass out", scores=calm).act != "emergency"
+    # ... except for the signs it never overrules (self-harm).
+    assert "self_harm" in safety.lexicon().final
+    assert safety.decide_act("I want to end my life tonight", scores=calm).act == "emergency"
     assert safety.decide_act("what is a NET?", scores=calm).act == "question"
 
 
