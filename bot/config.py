@@ -157,8 +157,14 @@ class Settings:
     # Retrieval answers directly at or above this score (precision target: results/calibration.md).
     retrieval_direct_threshold: float = setting("retrieval_direct_threshold", "NETBOT_RETRIEVAL_DIRECT", calibrated=True)
     retrieval_suggest_threshold: float = setting("retrieval_suggest_threshold", "NETBOT_RETRIEVAL_SUGGEST", calibrated=True)
+    # "The one with the watery diarrhoea?" picks an item the last answer listed at this retrieval
+    # score, and when it beats the runner-up by `follow_up_pick_margin` (bot/follow_ups.py).
+    follow_up_pick_min: float = setting("follow_up_pick_min", "NETBOT_FOLLOW_UP_PICK_MIN", calibrated=True)
+    follow_up_pick_margin: float = setting("follow_up_pick_margin", "NETBOT_FOLLOW_UP_PICK_MARGIN", calibrated=True)
     # A follow-up is at most this many words; a bare topic ("carcinoid syndrome?") at most this many.
     follow_up_words: int = setting(7, "NETBOT_FOLLOW_UP_WORDS")
+    # A turn that picks from the last answer's list or asks for "the other one" is at most this many.
+    follow_up_pick_words: int = setting(16, "NETBOT_FOLLOW_UP_PICK_WORDS")
     bare_topic_words: int = setting(4, "NETBOT_BARE_TOPIC_WORDS")
     default_region: str = setting("", "NETBOT_DEFAULT_REGION")
 

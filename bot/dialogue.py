@@ -19,7 +19,7 @@ import unicodedata
 from dataclasses import dataclass, field, replace
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
-from bot import acts, answers, referral, safety
+from bot import acts, answers, follow_ups, referral, safety
 from bot.answers import Reply
 from bot.config import settings
 from bot.knowledge import QUESTION_KINDS, STICKY_LABELS, KnowledgeBase, Resolution, get_knowledge_base
@@ -163,7 +163,10 @@ def _decide(
 
     # The act first, before any topic: the act classifier (bot/acts.py) with the rules.
     in_context = turn.context_subject in kb.subjects if turn.context_subject else False
-    decision = safety.decide_act(text, mentions, intent, confidence, _act_scores(turn, text), subjects, in_context)
+    follow_up = bool(turn.last_entry) and follow_ups.is_elliptical(text)
+    decision = safety.decide_act(
+        text, mentions, intent, confidence, _act_scores(turn, text), subjects, in_context, follow_up=follow_up
+    )
 
     # 2. Emergencies, whatever else the message says.
     if decision.act == acts.EMERGENCY:
@@ -178,7 +181,8 @@ def _decide(
         return _diagnosis_reply(kb, subjects, region, _asked(turn, text, mentions, subjects, kb))
 
     # "Where does it say that?": the quoted passages behind the last answer.
-    if intent == "ask_source" and confidence >= config_min(kb):
+    # ("What's that one called?" asks for a name, not the source.)
+    if intent == "ask_source" and confidence >= config_min(kb) and not follow_ups.picks(text):
         keys = (turn.last_entry or "").split()
         return answers.source_reply(kb, [k for k in keys if _evidence_key(kb, k)], region)
 
@@ -231,7 +235,8 @@ def _decide(
         slots["subject"] = resolution.asked_subject if resolution.asked_subject in sticky else sticky[0]
     reply = answers.answer_reply(kb, resolution, region, lead)
     if question == "find_specialist" and not region and not turn.region_asked:
-        reply.buttons = answers.region_buttons()
+        # The region choices, and still "Show the source" for the answer above them.
+        reply.buttons = answers.region_buttons() + [answers.source_button(kb)]
         reply.body = f"{reply.body}\n{kb.messages['region_ask']}"
         slots["region_asked"] = "true"
     return reply
@@ -247,6 +252,9 @@ def _asked(
     routing = [m.value for m in subjects if m.label not in ("uncovered", "region", "other_condition")]
     topics = [m for m in subjects if m.label in TOPIC_LABELS]
     context = turn.context_subject if turn.context_subject in kb.subjects else None
+    followed = follow_ups.follow_up(kb, text, subjects, turn.last_entry, routing, bool(topics), question)
+    if followed is not None:
+        return followed
     if question is None and len(topics) == 1 and _is_bare_topic(text, mentions):
         # "carcinoid syndrome?" or "insulinoma": a bare topic asks what it is.
         question = "ask_definition"
@@ -318,6 +326,7 @@ def _has_topic(subjects: Sequence[Mention]) -> bool:
     return any(m.label in TOPIC_LABELS for m in subjects)
 
 
+_DEMONSTRATIVE = re.compile(r"\b(?:that|this)\b", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"[.!?]+(?=\s|$)")
 
 
@@ -341,8 +350,9 @@ def _asked_subjects(
         [m for m in mentions if m.start >= start],
         kb,
     )
-    if _has_topic(asked):
-        return asked
+    if _has_topic(asked) or _DEMONSTRATIVE.search(text[start:]):
+        # ("... is metastatic now. What does that mean?" asks about what the story said.)
+        return asked if _has_topic(asked) else subjects
     # The question names no topic ("My father's NET is stage 4. What's the outlook?"): it asks
     # about the diagnosis itself, not about what the story says of it (its stage, grade, spread).
     return [m for m in subjects if m.label not in ("concept", "symptom") or m in asked]

@@ -291,7 +291,7 @@ class KnowledgeBase:
         out.append(None)
         return out
 
-    def _route(self, kind: str, subject: Optional[str]) -> Optional[Tuple[Entry, Route]]:
+    def _route(self, kind: str, subject: Optional[str], exact_only: bool = False) -> Optional[Tuple[Entry, Route]]:
         exact = wildcard = None
         for entry in self._entry_list:
             for route in entry.routes:
@@ -299,14 +299,14 @@ class KnowledgeBase:
                     continue
                 if kind in route.kinds and exact is None:
                     exact = (entry, route)
-                elif ANY_KIND in route.kinds and wildcard is None:
+                elif ANY_KIND in route.kinds and wildcard is None and not exact_only:
                     wildcard = (entry, route)
         return exact or wildcard
 
-    def _resolve_one(self, kind: str, subject: Optional[str]) -> Optional[Tuple[int, Resolution]]:
+    def _resolve_one(self, kind: str, subject: Optional[str], exact_only: bool = False) -> Optional[Tuple[int, Resolution]]:
         chain = self.chain(subject)
         for depth, node in enumerate(chain):
-            found = self._route(kind, node)
+            found = self._route(kind, node, exact_only)
             if not found:
                 continue
             entry, route = found
@@ -338,6 +338,13 @@ class KnowledgeBase:
         candidates: List[Optional[str]] = [
             s for s in dict.fromkeys(subjects) if s in self.subjects and self.subjects[s].label in ROUTING_LABELS
         ]
+        if not candidates and context in self.subjects:
+            # Only the conversation's subject: an entry for this kind of question about it or
+            # anything more general ("how is it treated?" after VIP: treatment) before an entry
+            # that answers everything about it (VIP's hormone answer).
+            found = self._resolve_one(kind, context, exact_only=True)
+            if found:
+                return found[1]
         if not candidates:
             candidates = [context] if context in self.subjects else [None]
         best: Optional[Tuple[Tuple[int, int, int], Resolution]] = None

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import List, Optional, Sequence, Tuple
+from typing import Any, List, Optional, Sequence, Tuple
 
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.metrics.pairwise import linear_kernel
@@ -64,14 +64,29 @@ class Retriever:
         words = [w for w in lemmas(text) if w not in STOP and any(c.isalnum() for c in w)]
         return " ".join(words + _subject_tokens(self.kb, subjects) * 2)
 
-    def search(self, query: str, k: int = 3) -> List[Hit]:
+    def _scores(self, query: str) -> Optional[Any]:
         query_lemmas, found = analyse(query[:2000])
         words = [w for w in query_lemmas if w not in STOP and any(c.isalnum() for c in w)]
         subjects = [m.value for m in found if m.value in self.kb.subjects]
         text = " ".join(words + _subject_tokens(self.kb, subjects) * 2)
         if not text.strip():
+            return None
+        return linear_kernel(self.vectorizer.transform([text]), self.matrix)[0]
+
+    def rank(self, query: str, among: Sequence[Tuple[str, Optional[str]]]) -> List[Hit]:
+        """Only the documents `among` (entry, variant), best first: which of the items the last
+        answer listed a follow-up describes ("the one with the watery diarrhoea")."""
+        scores = self._scores(query)
+        if scores is None:
             return []
-        scores = linear_kernel(self.vectorizer.transform([text]), self.matrix)[0]
+        wanted = set(among)
+        hits = [Hit(e, v, float(scores[i])) for i, (e, v) in enumerate(self.keys) if (e, v) in wanted and scores[i] > 0]
+        return sorted(hits, key=lambda h: -h.score)
+
+    def search(self, query: str, k: int = 3) -> List[Hit]:
+        scores = self._scores(query)
+        if scores is None:
+            return []
         order = scores.argsort()[::-1]
         hits: List[Hit] = []
         seen = set()

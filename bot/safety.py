@@ -658,6 +658,7 @@ def decide_act(
     scores: Optional[ActResult] = None,
     subjects: Sequence[Mention] = (),
     in_context: bool = False,
+    follow_up: bool = False,
 ) -> ActDecision:
     """The act of a message, before any topic logic.
 
@@ -674,10 +675,16 @@ def decide_act(
        another illness and nothing about NETs; below `off_topic` but at or above `unclear`, outside
        a conversation about a NET subject (`in_context`), the honest "not sure I understood".
     4. Otherwise shared diagnosis (answered with a kind word first), question or small talk.
+    `follow_up`: a short elliptical turn right after an answer ("and the lung ones?").
     Without scores (a button payload) the rules alone decide."""
     t = act_thresholds()
     rules = check_emergency(text, mentions, intent, confidence)
     model = scores is not None and scores.emergency >= t["emergency"]
+    # "And the lung ones?" right after an answer (`follow_up`) continues that question: a short
+    # message the classifier knows little about sits near its prior, so unless the rules find an
+    # emergency in it, it needs `emergency_follow_up`.
+    if model and follow_up and not rules.emergency and scores is not None and scores.emergency < t["emergency_follow_up"]:
+        model = False
     # The rules' word lists cannot tell a figure of speech, an episode that is over or a TV plot
     # from the real thing; the classifier, trained on those look-alikes, can. A rule-found
     # emergency stands unless the classifier all but rules it out.

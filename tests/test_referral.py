@@ -134,8 +134,10 @@ def test_normalise_region(value, region):
 def test_find_specialist_asks_the_region_once_with_buttons(kb):
     first = respond(Turn(SPECIALIST, "find_specialist", 0.95), kb)
     assert kb.messages["region_ask"] in first.text
-    assert first.buttons == answers.region_buttons()
-    assert {b.payload for b in first.buttons} == {f'/inform_region{{"region":"{r}"}}' for r in REGIONS}
+    assert first.buttons == answers.region_buttons() + [answers.source_button(kb)]
+    assert {b.payload for b in first.buttons[:-1]} == {f'/inform_region{{"region":"{r}"}}' for r in REGIONS}
+    # The answer above the region question can still be traced to its source.
+    assert first.buttons[-1].payload == "/ask_source" and first.slots["last_entry"] == "find_specialist"
     assert first.slots["region_asked"] == "true"
     assert first.text.endswith(referral_text(kb, None))
 

@@ -1,0 +1,70 @@
+"""Follow-ups that keep the thread (issue 12): a short turn inherits from the last answer."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot import follow_ups
+from bot.dialogue import Turn, respond
+from bot.knowledge import get_knowledge_base
+
+
+def reply_after(last_entry, text, intent=None, confidence=0.0, subject=None):
+    return respond(Turn(text, intent, confidence, last_entry=last_entry, context_subject=subject))
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("and the one with the watery diarrhoea?", "pancreatic_nets:vipoma"),
+        ("and the one with low blood sugar?", "pancreatic_nets:insulinoma"),
+        ("the one that makes your blood sugar drop, what's that called?", "pancreatic_nets:insulinoma"),
+        ("the high blood sugar one with the mouth sores, what's that one called?", "pancreatic_nets:glucagonoma"),
+        ("which one gives you heartburn and tummy pain?", "pancreatic_nets:gastrinoma"),
+    ],
+)
+def test_a_turn_picks_the_item_of_the_last_answers_list_it_describes(text, expected):
+    reply = reply_after("pancreatic_nets", text)
+    assert reply.kind == "answer" and reply.entry == expected, (reply.kind, reply.entry)
+
+
+def test_what_is_that_called_asks_for_a_name_not_for_the_source():
+    reply = reply_after("pancreatic_nets", "the one with low blood sugar, what's that called?", "ask_source", 0.9)
+    assert reply.kind == "answer" and reply.entry == "pancreatic_nets:insulinoma"
+
+
+def test_the_other_one_is_the_other_half_of_the_last_answer():
+    reply = reply_after("functional_nonfunctional", "and the other one?")
+    assert reply.entry == "functional_nonfunctional"
+    reply = reply_after("benign_malignant:indolent_aggressive", "and the other kind?")
+    assert reply.entry == "benign_malignant:indolent_aggressive"
+
+
+def test_and_the_lung_ones_asks_the_last_question_about_the_new_subject():
+    reply = reply_after("common_symptoms", "and the lung ones?")
+    assert reply.kind == "answer" and reply.entry == "lung_nets", (reply.kind, reply.entry)
+
+
+def test_a_short_elliptical_follow_up_is_not_taken_for_an_emergency():
+    # The same words with no answer before them stay whatever the act classifier makes of them;
+    # after an answer they continue its question.
+    reply = reply_after("lung_nets", "and the pancreas ones?")
+    assert reply.kind != "emergency"
+    # A real emergency said the same way is still one.
+    assert reply_after("lung_nets", "and now he has collapsed and won't wake up").kind == "emergency"
+
+
+def test_what_about_picks_between_the_last_answer_and_what_it_offered_next():
+    reply = reply_after("carcinoid_triggers", "and what about exercise?")
+    assert reply.entry == "carcinoid_self_care", reply.entry
+    assert follow_ups.is_elliptical("what about drinks?") and not follow_ups.is_elliptical("what is a NET?")
+
+
+def test_without_a_last_answer_nothing_is_inherited():
+    assert follow_ups.follow_up(get_knowledge_base(), "and the other one?", [], None, [], False, None) is None
+
+
+def test_a_question_about_the_conversations_subject_prefers_an_entry_for_that_kind():
+    # After VIP's hormone answer, "how is it treated?" is about treatment, not VIP again.
+    reply = reply_after("hormones:vip", "how is it treated?", "ask_treatment", 0.95, subject="vip")
+    assert reply.entry == "treatment", reply.entry
