@@ -182,7 +182,7 @@ def _decide(
 
     # "Where does it say that?": the quoted passages behind the last answer.
     # ("What's that one called?" asks for a name, not the source.)
-    if intent == "ask_source" and confidence >= config_min(kb) and not follow_ups.picks(text):
+    if intent == "ask_source" and confidence >= config_min(kb) and _asks_for_source(text):
         keys = (turn.last_entry or "").split()
         return answers.source_reply(kb, [k for k in keys if _evidence_key(kb, k)], region)
 
@@ -240,6 +240,20 @@ def _decide(
         reply.body = f"{reply.body}\n{kb.messages['region_ask']}"
         slots["region_asked"] = "true"
     return reply
+
+
+# "Where does it say that?" names where, a source, a saying or a proof; "when was that?" does not.
+_SOURCE_WORDS = re.compile(
+    r"\b(?:where|wheres|source|sources|say|says|said|saying|written|write|wrote|evidence|proof|prove|quote|cite|"
+    r"citation|reference|references|link|read|found|find|according|check|trust|back (?:that|this|it) up|know|knows|"
+    r"passage|page|original|text|show)\b|^/",
+    re.IGNORECASE,
+)
+
+
+def _asks_for_source(text: str) -> bool:
+    """ "Where does it say that?", not "what's that one called?" or "when was that?"."""
+    return bool(_SOURCE_WORDS.search(text)) and not follow_ups.picks(text)
 
 
 def _asked(

@@ -62,6 +62,9 @@ class Subject:
     parent: Optional[str]
     names: Tuple[str, ...]
     exact: Tuple[str, ...] = ()
+    # Another word for NETs as a whole ("carcinoid"): when a message names something more
+    # specific too, that decides the answer (subjects.yml `generic: true`).
+    generic: bool = False
 
 
 @dataclass(frozen=True)
@@ -175,6 +178,7 @@ class KnowledgeBase:
                 parent=raw.get("parent"),
                 names=_tuple(raw.get("names")),
                 exact=_tuple(raw.get("exact")),
+                generic=bool(raw.get("generic", False)),
             )
             for raw in _read_yaml(directory / "subjects.yml")["subjects"]
         ]
@@ -348,6 +352,8 @@ class KnowledgeBase:
         if not candidates:
             candidates = [context] if context in self.subjects else [None]
         best: Optional[Tuple[Tuple[int, int, int], Resolution]] = None
+        # A generic name ("carcinoid") gives way to a condition, NET type or hormone named with it.
+        specific_named = any(s and self.subjects[s].label in ("condition", "net_type", "hormone") for s in candidates)
         for order, subject in enumerate(candidates):
             found = self._resolve_one(kind, subject)
             if not found:
@@ -355,7 +361,7 @@ class KnowledgeBase:
             depth, resolution = found
             label = self.subjects[subject].label if subject else "net_type"
             # The root subject `net` is the least specific of all.
-            generic = 1 if subject in (None, "net") else 0
+            generic = 1 if subject in (None, "net") or (self.subjects[subject].generic and specific_named) else 0
             rank = (depth + generic * 10, LABEL_PRIORITY.get(label, 99), order)
             if best is None or rank < best[0]:
                 best = (rank, resolution)

@@ -706,10 +706,12 @@ def decide_act(
     # about the known diagnosis, not a request for one.
     told = bool(_TOLD_DIAGNOSIS.search(text.replace("\u2019", "'")))
     known = told or bool(states_diagnosis(text))
-    # ... or no rule finds a request in it and the classifier alone is not sure: "why do I flush
+    # ... or no rule finds a request in its words (the intent aside) and the classifier alone is
+    # not sure: "why do I flush
     # after wine? I have carcinoid" must not hear "I can't tell whether you have a NET".
     context = known and (
-        (p_shared >= t["shared"] and p_shared > p_diagnosis) or (not asked and p_diagnosis < t["diagnosis_known"])
+        (p_shared >= t["shared"] and p_shared > p_diagnosis)
+        or (not is_diagnosis_request(text) and p_diagnosis < t["diagnosis_known"])
     )
     if p_diagnosis >= t["diagnosis"] and not context:
         return ActDecision(DIAGNOSIS_REQUEST, rules, "rules+classifier" if asked else "classifier", scores)
@@ -810,6 +812,11 @@ _DIAGNOSIS_PATTERNS: Tuple[Pattern[str], ...] = tuple(
         # has my cancer spread? / has her tumour come back?
         r"\b(?:has|have|is|did)\s+(?:my|his|her|their|our)\s+(?:[\w'-]+\s+){0,2}?(?:nets?|cancers?|tumou?rs?|carcinoids?)\s+"
         r"(?:already\s+|now\s+)?(?:spread|come back|came back|returned|grown|metastasi[sz]ed)\b",
+        # is my flushing a sign my NET has spread?
+        r"\b(?:sign|signs|means?|mean)\s+(?:that\s+)?(?:my|his|her|their|our)\s+(?:[\w'-]+\s+){0,2}?(?:nets?|cancers?|tumou?rs?|carcinoids?)\s+"
+        r"(?:has|have|is|'s)\s+(?:already\s+)?(?:spread|grown|come back|returned|metastasi[sz]ed)\b",
+        # do I have it too? (after someone else's diagnosis, an app's guess)
+        rf"\b(?:do|does|could|might|would|can)\s+{_WHO}\s+(?:also\s+)?(?:have|has|got)\s+(?:it|this|that|the same(?: thing)?)(?:\s+(?:too|as well|also))?\s*(?:\?|$)",
         # am I one of the 20% who get it? / is she among those who develop it?
         rf"\b(?:am|is|are)\s+(?:i|he|she|we|they|{_WHO})\s+(?:one of|among|part of)\s+(?:the|those)\b[^.?!]{{0,30}}?\b(?:who|that)\s+(?:get|gets|have|has|develop|develops)\b",
         # is there any way my dizzy spells are from a tumour?
@@ -817,7 +824,7 @@ _DIAGNOSIS_PATTERNS: Tuple[Pattern[str], ...] = tuple(
         # did they miss a NET? / could my IBS diagnosis have missed a carcinoid?
         rf"\b(?:did|could|might|have|has)\s+(?:they|the doctors?|my gp|(?:my|his|her)\s+(?:[\w'-]+\s+){{0,2}}?diagnosis|(?:my|his|her)\s+(?:doctors?|gp|scans?))\s+(?:have\s+)?miss(?:ed)?\s+(?:a |an |the )?{_CONDITION}",
         # X, is that what this lump is?
-        r"\b(?:is|could) (?:that|this|it) (?:be )?what (?:my|this|his|her|the) (?:[\w'-]+\s+){0,3}?(?:is|are)\b",
+        r"\b(?:is|could) (?:that|this|it) (?:be )?what (?:my|this|his|her|the) (?:[\w'-]+\s+){0,5}?(?:is|are)\b",
     )
 )
 # "my dad was diagnosed with a lung carcinoid, is it cancer?": asks about the diagnosed NET.
@@ -853,7 +860,7 @@ _STATES_DIAGNOSIS = _rx(
     rf"(?:(?:a|an|the|this|that|some|two|small|large|rare)\s+)?(?:[\w-]+\s+){{0,3}}?{_DIAGNOSED_THING}\b|"
     # "... i have carcinoid", "with this syndrome": said as known, not wondered about
     rf"(?<!\bthink )(?<!\bif )(?<!\bthat )(?<!\bwhether )(?<!\bworried )(?<!\bafraid )(?<!\bdo )(?<!\bmight )(?<!\bcould )"
-    rf"\bi (?:have|'ve got|have got|got)\s+(?:a |an )?(?:nets?|carcinoid(?: syndrome)?|insulinoma|gastrinoma|glucagonoma|vipoma|pnet)\b(?!\?)|"
+    rf"\bi (?:have|'ve got|have got|got)\s+(?:a |an )?(?:[\w-]+\s+){{0,2}}?(?:nets?|carcinoid(?: syndrome)?|insulinoma|gastrinoma|glucagonoma|vipoma|pnet)\b(?!\?)|"
     rf"\b(?:with|from) (?:this|my|his|her|their|our|the) (?:syndrome|nets?|carcinoid(?: syndrome)?|insulinoma|pnet)\b|"
     rf"\b(?:my|his|her|their|our|(?:{_PEOPLE})'s)\s+(?:(?!(?:has|have|had|is|was|are|a|an|the|be|been|got|might|could|may|"
     rf"actually|really|just|not|symptoms?)\b)[\w-]+\s+){{0,2}}?(?:nets?|carcinoids?|insulinoma|gastrinoma|glucagonoma|vipoma|pnet|tumou?r)\b(?!\?)"

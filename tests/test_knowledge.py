@@ -170,3 +170,19 @@ def _broken_copy(tmp_path: Path, mutate) -> Path:
 def test_validation_reports_each_kind_of_mistake(tmp_path, mutate, problem):
     with pytest.raises(KnowledgeBaseError, match=problem):
         KnowledgeBase.load(_broken_copy(tmp_path, mutate))
+
+
+def test_an_islet_cell_tumour_is_a_pancreatic_net_and_one_of_the_other_names(kb):
+    # Asked about by name it is one of the other names; any other question is about pNETs.
+    assert kb.resolve("ask_other_names", ["islet_cell_tumour"]).entry.id == "other_names"
+    assert kb.resolve("ask_definition", ["islet_cell_tumour"]).entry.id == "other_names"
+    assert kb.resolve("ask_symptoms", ["islet_cell_tumour"]).entry.id == "pancreatic_nets"
+    assert kb.resolve("ask_outlook", ["islet_cell_tumour"]).entry.id == "outlook"
+
+
+def test_carcinoid_gives_way_to_a_hormone_or_condition_named_with_it(kb):
+    assert kb.resolve("ask_definition", ["carcinoid_term"]).entry.id == "carcinoid_name"
+    assert kb.resolve("ask_definition", ["carcinoid_term", "serotonin"]).key == "hormones:serotonin"
+    assert kb.resolve("ask_other_names", ["carcinoid_term", "bradykinin"]).key != "carcinoid_name"
+    # ... but not to a concept: "does carcinoid mean it's not a real cancer?" is about the word.
+    assert kb.resolve("ask_is_cancer", ["carcinoid_term", "benign_malignant"]).entry.id == "carcinoid_name"
