@@ -153,8 +153,15 @@ def answer_buttons(kb: KnowledgeBase, resolution: Resolution) -> List[Button]:
     return related_buttons(kb, resolution) + [source_button(kb)]
 
 
-def answer_reply(kb: KnowledgeBase, resolution: Resolution, region: Optional[str], lead: Sequence[str] = ()) -> Reply:
-    """A knowledge-base answer; says so when it is more general than what was asked."""
+def answer_reply(
+    kb: KnowledgeBase,
+    resolution: Resolution,
+    region: Optional[str],
+    lead: Sequence[str] = (),
+    also: Optional[Resolution] = None,
+) -> Reply:
+    """A knowledge-base answer; says so when it is more general than what was asked. `also`: the
+    answer to the second question of a two-question message, after the first, under one closing."""
     parts = list(lead)
     if not resolution.specific and resolution.asked_subject:
         parts.append(
@@ -163,15 +170,22 @@ def answer_reply(kb: KnowledgeBase, resolution: Resolution, region: Optional[str
             )
         )
     parts.append(resolution.answer)
-    return finish(
+    sources = list(resolution.sources)
+    if also is not None:
+        parts += [kb.messages["also_asked"], also.answer]
+        sources += also.sources
+    reply = finish(
         kb,
         parts,
         kind="answer",
         region=region,
-        sources=resolution.sources,
+        sources=sources,
         buttons=answer_buttons(kb, resolution),
         entry=resolution.key,
     )
+    if also is not None:
+        reply.slots[LAST_ENTRY_SLOT] = f"{resolution.key} {also.key}"
+    return reply
 
 
 def message_reply(

@@ -161,6 +161,10 @@ class Settings:
     # score, and when it beats the runner-up by `follow_up_pick_margin` (bot/follow_ups.py).
     follow_up_pick_min: float = setting("follow_up_pick_min", "NETBOT_FOLLOW_UP_PICK_MIN", calibrated=True)
     follow_up_pick_margin: float = setting("follow_up_pick_margin", "NETBOT_FOLLOW_UP_PICK_MARGIN", calibrated=True)
+    # Each part of a two-question message needs this probability for its kind (bot/kinds.py).
+    compound_min_confidence: float = setting("compound_min_confidence", "NETBOT_COMPOUND_MIN_CONFIDENCE", calibrated=True)
+    # ... and when the NLU is this sure the whole message asks its second part, that answer comes first.
+    compound_keep_first: float = setting("compound_keep_first", "NETBOT_COMPOUND_KEEP_FIRST", calibrated=True)
     # A follow-up is at most this many words; a bare topic ("carcinoid syndrome?") at most this many.
     follow_up_words: int = setting(7, "NETBOT_FOLLOW_UP_WORDS")
     # A turn that picks from the last answer's list or asks for "the other one" is at most this many.

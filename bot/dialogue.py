@@ -19,7 +19,7 @@ import unicodedata
 from dataclasses import dataclass, field, replace
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
-from bot import acts, answers, follow_ups, referral, safety
+from bot import acts, answers, compound, follow_ups, referral, safety
 from bot.answers import Reply
 from bot.config import settings
 from bot.knowledge import QUESTION_KINDS, STICKY_LABELS, KnowledgeBase, Resolution, get_knowledge_base
@@ -233,7 +233,19 @@ def _decide(
     sticky = [m.value for m in subjects if m.label in STICKY_LABELS]
     if sticky:
         slots["subject"] = resolution.asked_subject if resolution.asked_subject in sticky else sticky[0]
-    reply = answers.answer_reply(kb, resolution, region, lead)
+    context = turn.context_subject if turn.context_subject in kb.subjects else None
+    both = None if follow_ups.picks(text) else compound.answers(kb, text, subjects, context)
+    if both is not None and resolution.entry.id not in (both[0].entry.id, both[1].entry.id):
+        # The parts read differently from the whole: the NLU's reading of the whole stands.
+        both = None
+    if both is not None and resolution.entry.id == both[1].entry.id and confidence >= settings().compound_keep_first:
+        # The NLU sure the whole asks the second part ("Is she going to be OK? What is the
+        # outlook?"): that answer first.
+        both = [both[1], both[0]]
+    if both is not None:
+        # Two questions: each part's own answer, in the order asked.
+        resolution = both[0]
+    reply = answers.answer_reply(kb, resolution, region, lead, also=both[1] if both else None)
     if question == "find_specialist" and not region and not turn.region_asked:
         # The region choices, and still "Show the source" for the answer above them.
         reply.buttons = answers.region_buttons() + [answers.source_button(kb)]

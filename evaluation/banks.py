@@ -81,11 +81,14 @@ class AnswerMatcher:
         self.not_specific = _squash(messages["not_specific"].split("{subject}")[0])
 
     def entry(self, reply: str) -> Optional[str]:
+        """The answer the reply gives first (a compound question's reply gives two)."""
         text = _squash(reply)
-        for key, answer in self.answers:
-            if answer and answer in text:
-                return key
-        return None
+        found: List[Tuple[int, int, str]] = []
+        for rank, (key, answer) in enumerate(self.answers):
+            at = text.find(answer) if answer else -1
+            if at >= 0:
+                found.append((at, rank, key))
+        return min(found)[2] if found else None
 
     def kind(self, reply: str) -> str:
         text = _squash(reply)

@@ -1,0 +1,119 @@
+"""The question kind of one clause of a message, for two-question messages (bot/compound.py).
+
+Rasa's NLU classifies a whole message; "what is carcinoid syndrome and what sets it off?" comes
+out as one kind (with the other near zero). This small model, trained on the same data/nlu
+examples of the question kinds (TF-IDF word 1-2-grams and character 2-5-grams, logistic
+regression), classifies each clause on its own. Like the act model it is saved by `make build`
+(models/kinds/kinds.pkl) and trained in memory when missing or stale.
+
+    python -m bot.kinds build [--out models/kinds/kinds.pkl]
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import logging
+import pickle
+import time
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, List, Optional, Sequence, Tuple
+
+from bot.acts import NLU_DATA, NLU_SKIP, _nlu_rows, normalise
+from bot.knowledge import QUESTION_KINDS
+
+logger = logging.getLogger(__name__)
+
+MODEL_PATH = Path(__file__).resolve().parent.parent / "models" / "kinds" / "kinds.pkl"
+RANDOM_STATE = 20261201
+
+
+def data_files(nlu_dir: Path = NLU_DATA) -> List[Path]:
+    return sorted(p for p in nlu_dir.glob("*.yml") if p.name not in NLU_SKIP)
+
+
+def fingerprint(files: Optional[Sequence[Path]] = None) -> str:
+    """Changes whenever the examples, this module or scikit-learn changes."""
+    import sklearn
+
+    digest = hashlib.sha256(sklearn.__version__.encode())
+    digest.update(Path(__file__).read_bytes())
+    for path in files if files is not None else data_files():
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+@dataclass
+class KindModel:
+    pipeline: Any
+    fingerprint: str
+
+    def ranking(self, text: str) -> List[Tuple[str, float]]:
+        """The question kinds for `text`, best first, with probabilities."""
+        probabilities = self.pipeline.predict_proba([normalise(text)])[0]
+        return sorted(zip(self.pipeline.classes_, map(float, probabilities), strict=True), key=lambda pair: -pair[1])
+
+
+def train(files: Optional[Sequence[Path]] = None) -> KindModel:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import FeatureUnion, make_pipeline
+
+    files = list(files if files is not None else data_files())
+    rows = [(normalise(text), intent) for path in files for intent, text in _nlu_rows(path) if intent in QUESTION_KINDS]
+    features = FeatureUnion(
+        [
+            ("words", TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True)),
+            ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=2, sublinear_tf=True)),
+        ]
+    )
+    classifier = LogisticRegression(C=10.0, class_weight="balanced", max_iter=2000, random_state=RANDOM_STATE)
+    pipeline = make_pipeline(features, classifier).fit([t for t, _ in rows], [k for _, k in rows])
+    return KindModel(pipeline, fingerprint(files))
+
+
+def save(model: KindModel, path: Path = MODEL_PATH) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_bytes(pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL))
+    tmp.replace(path)
+
+
+@lru_cache(maxsize=1)
+def _current(path: str, expected: str) -> KindModel:
+    try:
+        model = pickle.loads(Path(path).read_bytes()) if Path(path).exists() else None  # our own build output
+    except Exception:  # unreadable or incompatible: rebuilt, never trusted
+        model = None
+    if isinstance(model, KindModel) and model.fingerprint == expected:
+        return model
+    started = time.perf_counter()
+    model = train()
+    logger.warning(
+        "kind model %s missing or stale: trained in memory in %.1f s; `make build` saves it", path, time.perf_counter() - started
+    )
+    return model
+
+
+def get_model(path: Path = MODEL_PATH) -> KindModel:
+    return _current(str(path), fingerprint())
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    build = sub.add_parser("build", help="train and save the model")
+    build.add_argument("--out", type=Path, default=MODEL_PATH)
+    args = parser.parse_args(argv)
+    started = time.perf_counter()
+    model = train()
+    save(model, args.out)
+    print(f"kind model: fingerprint {model.fingerprint}, {time.perf_counter() - started:.1f} s -> {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
