@@ -227,7 +227,8 @@ def _decide(
     question, resolution = _asked(turn, text, mentions, subjects, kb)
     uncovered = [m for m in subjects if m.label == "uncovered"]
     if uncovered:
-        return _uncovered_reply(kb, uncovered, _related_for_uncovered(kb, question, resolution), region, lead, slots)
+        related = _related_for_uncovered(kb, question, resolution, uncovered)
+        return _uncovered_reply(kb, uncovered, related, region, lead, slots)
     if resolution is None:
         return _fallback_reply(kb, text, region, lead)
     sticky = [m.value for m in subjects if m.label in STICKY_LABELS]
@@ -448,11 +449,18 @@ def _evidence_key(kb: KnowledgeBase, key: str) -> bool:
     return key in ("diagnose_me", "emergency.intro", "emergency.note")
 
 
-def _related_for_uncovered(kb: KnowledgeBase, question: Optional[str], resolution: Optional[Resolution]) -> Optional[Resolution]:
+def _related_for_uncovered(
+    kb: KnowledgeBase, question: Optional[str], resolution: Optional[Resolution], uncovered: Sequence[Mention] = ()
+) -> Optional[Resolution]:
     """What to offer as "related" when the sources don't cover the question (safety: never an
-    unrelated entry). An entry reached only through a catch-all route for a named subject (e.g.
-    "carcinoid" -> the history of the name) is not related to a question about medicines; then the
-    general entry for the question kind (treatment, outlook ...) is offered, or nothing."""
+    unrelated entry). An uncovered subject with a `parent` in subjects.yml names what is related
+    (Ki-67 values -> grade and stage). An entry reached only through a catch-all route for a named
+    subject (e.g. "carcinoid" -> the history of the name) is not related to a question about
+    medicines; then the general entry for the question kind (treatment, outlook ...) is offered,
+    or nothing."""
+    parents = [kb.subjects[m.value].parent for m in uncovered if kb.subjects[m.value].parent]
+    if parents:
+        return kb.resolve(question or "ask_definition", [p for p in parents if p])
     if question is None:
         return None
     if resolution is not None and any(

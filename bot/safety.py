@@ -770,7 +770,10 @@ _LINK = (
     r"linked to|related to|down to|a sign of|a symptom of|signs of|symptoms of|an early sign of|a warning sign of)\s+)*"
 )
 _WHO = rf"(?:i|he|she|we|they|(?:my|his|her|our|their)(?: (?!of\b)[\w'-]+){{1,3}}?|(?:{_PEOPLE})(?:'s [\w'-]+)?)"
-_IS_IT = _rx(rf"\b(?:is|are)\s+(?:it|this|that|these|those|{_WHO})\s+{_LINK}(?:a |an |the )?{_CONDITION}{_CONDITION_END}")
+# ("how are they linked to NETs?" asks how, not whether.)
+_IS_IT = _rx(
+    rf"(?<!\bhow )(?<!\bwhy )(?<!\bwhat )(?<!\bwhere )(?<!\bwhen )\b(?:is|are)\s+(?:it|this|that|these|those|{_WHO})\s+{_LINK}(?:a |an |the )?{_CONDITION}{_CONDITION_END}"
+)
 _DIAGNOSE_ME = _rx(r"\bdiagnos(?:e|is)\s+(?:me|my|him|her|them|us|this|what)\b|\bcan you diagnose\b|\bgive me a diagnosis\b")
 # "why did it take 5 years to diagnose my wife's NET" tells what happened; it asks nothing of us.
 _TOOK_TO_DIAGNOSE = _rx(r"\b(?:take|takes|took|taken|taking)\b[^.?!]{0,60}?(?<!\byou )(?<!\bu )\bto diagnos(?:e|is)\b")
@@ -795,7 +798,9 @@ _DIAGNOSIS_PATTERNS: Tuple[Pattern[str], ...] = tuple(
         rf"\bwhat (?:do|does|did) {_WHO} (?:have|got)\b|\bwhat(?:'s| is| has) {_WHO} got\b|"
         r"\bwhat(?:'s| is) (?:wrong|going on|happening|the matter) with (?:me|him|her|us|them|my)\b",
         rf"\b(?:could|might|may|would|can)\s+{_WHO}\s+be\b(?!\s+(?:ok|okay|fine|alright|all right|able|treated|cured))[^.?!]{{0,40}}?\b{_CONDITION}{_CONDITION_END}",
-        rf"\b(?:so|then|therefore|which means)\s+{_WHO}\s+(?:must\s+|probably\s+|definitely\s+)?(?:have|has|got|'ve got)\b[^.?!]{{0,30}}?\b{_CONDITION}",
+        # "so I must have a NET" (an inference; "ok so my mum has a NET??" repeats what they were told)
+        rf"\b(?:so|then|therefore|which means)\s+{_WHO}\s+(?:must|probably|definitely|likely)\s+(?:have|has|got|'ve got)\b[^.?!]{{0,30}}?\b{_CONDITION}",
+        rf"\b(?:so|then|therefore|which means)\s+(?:i|he|she|we|they)\s+(?:have|has|got|'ve got)\b[^.?!]{{0,30}}?\b{_CONDITION}",
         rf"\b(?:have|has|got)\s+(?:a |an )?{_CONDITION}[^.?!]{{0,12}}\b(?:right|correct|yes|don'?t i|doesn'?t (?:he|she)|isn'?t it)\s*\?",
         rf"\btell me (?:if|whether) {_WHO}\b",
         rf"\b(?:chance|chances|odds|likelihood|probability|risk|possibility)\s+(?:is\s+)?(?:that\s+|of\s+)?{_WHO}\s+(?:ha(?:ve|s)|having|got|getting|is|am|being)\b",

@@ -60,6 +60,12 @@ def parent(key: str) -> str:
     return key.split(":")[0]
 
 
+def answer_of(kb: Any, key: str) -> str:
+    """The answer text of `entry` or `entry:variant`."""
+    entry = kb.entries[parent(key)]
+    return entry.answer if ":" not in key else entry.variants[key.split(":")[1]].answer
+
+
 def score_questions(say: Say, matcher: AnswerMatcher, kb: Any, items: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
     def one(item: Dict[str, Any]) -> Dict[str, Any]:
         reply = say(f"blind-{uuid.uuid4().hex[:12]}", item["text"])
@@ -72,15 +78,12 @@ def score_questions(say: Say, matcher: AnswerMatcher, kb: Any, items: List[Dict[
             "kind": kind,
             "right": right,
             "entry_right": right or parent(answered) == parent(expect),
+            # The expected answer anywhere in the reply (also after the no-diagnosis or the
+            # urgent-care sentence, or as the second of two answers).
+            "given": right or (expect != "uncovered" and _squash(answer_of(kb, expect)) in _squash(reply)),
         }
         if item.get("also"):
-            also = str(item["also"])
-            answer = (
-                kb.entries[parent(also)].answer
-                if ":" not in also
-                else kb.entries[parent(also)].variants[also.split(":")[1]].answer
-            )
-            row["also_answered"] = _squash(answer) in _squash(reply)
+            row["also_answered"] = _squash(answer_of(kb, str(item["also"]))) in _squash(reply)
         return row
 
     with ThreadPoolExecutor(max_workers=4) as pool:
@@ -183,6 +186,7 @@ def report(results: Dict[str, Any], commit: str, when: str, banks: List[str]) ->
         "| measure | result |",
         "|---|---|",
         f"| covered questions in patients' and carers' words | {fmt(covered)} (entry-level {fmt(covered, 'entry_right')}) |",
+        f"| ... whose answer the reply gives, also after the no-diagnosis or urgent-care sentence | {fmt(covered, 'given')} |",
         f"| MedQuAD-style questions about covered topics | {fmt(medquad)} |",
         f'| uncovered NET questions that get "my sources don\'t cover" | {fmt(uncovered)} |',
         f"| compound questions: first part / second part also answered | {fmt(compound)} / {fmt(compound, 'also_answered')} |",

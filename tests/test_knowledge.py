@@ -186,3 +186,22 @@ def test_carcinoid_gives_way_to_a_hormone_or_condition_named_with_it(kb):
     assert kb.resolve("ask_other_names", ["carcinoid_term", "bradykinin"]).key != "carcinoid_name"
     # ... but not to a concept: "does carcinoid mean it's not a real cancer?" is about the word.
     assert kb.resolve("ask_is_cancer", ["carcinoid_term", "benign_malignant"]).entry.id == "carcinoid_name"
+
+
+def test_a_type_the_sources_only_name_gets_the_general_answer_said_to_be_general(kb):
+    from bot.dialogue import Turn, respond
+
+    reply = respond(Turn("how is pheochromocytoma treated?", "ask_treatment", 0.95), kb)
+    assert reply.entry == "treatment"
+    assert reply.body.startswith(
+        kb.messages["not_specific"].format(subject=kb.title("pheochromocytoma"), general=kb.title("net"))
+    ), reply.body[:200]
+    assert respond(Turn("what is a pheochromocytoma?", "ask_definition", 0.95), kb).entry == "other_net_types"
+
+
+def test_an_uncovered_subject_offers_its_related_entry(kb):
+    from bot.dialogue import Turn, respond
+
+    reply = respond(Turn("what does a Ki-67 of 15% mean?", "ask_definition", 0.95), kb)
+    assert reply.kind == "uncovered" and reply.body.startswith("My sources don't cover Ki-67 values")
+    assert reply.entry == "grade_stage"
