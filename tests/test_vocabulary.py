@@ -69,3 +69,13 @@ def test_entity_values_normalise_to_canonical_ids(kb):
     assert normalise_value("Lung NETs", kb) == "lung_net"
     assert normalise_value("seratonin", kb) == "serotonin"
     assert normalise_value("", kb) is None and normalise_value(None, kb) is None
+
+
+def test_no_name_belongs_to_two_subjects(kb):
+    """A name listed under two subjects is a coin toss for the entity ruler (and a conflicting
+    synonym for Rasa): "pregnancy" was both another illness and an uncovered topic."""
+    owners: dict = {}
+    for subject in kb.subjects.values():
+        for name in subject.names:
+            owners.setdefault(name.lower(), set()).add(subject.value)
+    assert not {name: values for name, values in owners.items() if len(values) > 1}
