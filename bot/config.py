@@ -167,6 +167,8 @@ class Settings:
     compound_keep_first: float = setting("compound_keep_first", "NETBOT_COMPOUND_KEEP_FIRST", calibrated=True)
     # A follow-up is at most this many words; a bare topic ("carcinoid syndrome?") at most this many.
     follow_up_words: int = setting(7, "NETBOT_FOLLOW_UP_WORDS")
+    # "How long?", "why not?": a fragment of at most this many words asks more about the last answer.
+    follow_up_fragment_words: int = setting(3, "NETBOT_FOLLOW_UP_FRAGMENT_WORDS")
     # A turn that picks from the last answer's list or asks for "the other one" is at most this many.
     follow_up_pick_words: int = setting(16, "NETBOT_FOLLOW_UP_PICK_WORDS")
     bare_topic_words: int = setting(4, "NETBOT_BARE_TOPIC_WORDS")

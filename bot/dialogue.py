@@ -162,7 +162,10 @@ def _decide(
         return answers.message_reply(kb, "empty", region, "empty", buttons=answers.starter_buttons(kb))
 
     # The act first, before any topic: the act classifier (bot/acts.py) with the rules.
-    in_context = turn.context_subject in kb.subjects if turn.context_subject else False
+    # In a conversation about a NET subject or right after an answer ("how long?" follows it).
+    in_context = bool(turn.context_subject in kb.subjects if turn.context_subject else False) or (
+        follow_ups.last_entry(kb, turn.last_entry) is not None
+    )
     follow_up = bool(turn.last_entry) and follow_ups.is_elliptical(text)
     decision = safety.decide_act(
         text, mentions, intent, confidence, _act_scores(turn, text), subjects, in_context, follow_up=follow_up

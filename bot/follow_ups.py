@@ -32,7 +32,15 @@ _PICK = re.compile(
     r"\bwhich\s+(?:one|kind|type|tumou?r|hormone)\b|\bwhat(?:'s| is) the name\b|\bthe one\b",
     _FLAGS,
 )
-_OTHER = re.compile(r"\b(?:the\s+)?other\s+(?:one|ones|kind|kinds|type|types|sort|sorts|group|way round)\b", _FLAGS)
+_OTHER = re.compile(
+    r"\b(?:the\s+)?other\s+(?:one|ones|kind|kinds|type|types|sort|sorts|group|way round)\b|\bthe opposite\b", _FLAGS
+)
+# "How long?", "why not?", "like what?", "what's the number?": a fragment that asks more about the
+# last answer itself.
+_FRAGMENT = re.compile(
+    r"^\W*(?:and\s+|but\s+|so\s+)?(?:how|why|what|which|who|when|where|like what|such as|really|meaning)\b[\w' ]{0,20}\W*$",
+    _FLAGS,
+)
 # "and the lung ones?", "what about insulinomas?", "how about the pancreas?"
 _ELLIPSIS = re.compile(r"^\W*(?:and|what about|how about|and what about|what of|same for|and for|also|plus)\b", _FLAGS)
 
@@ -102,14 +110,17 @@ def follow_up(
     # 2. "And the other one?": the last answer describes both.
     if not has_topic and _OTHER.search(text):
         return question, _resolution(entry, variant)
+    # 3. "How long?", "why not?": more about the last answer, when nothing else is named or sure.
+    if question is None and not routing and len(text.split()) <= config.follow_up_fragment_words and _FRAGMENT.search(text):
+        return primary_kind(entry), _resolution(entry, variant)
     if question is not None or not is_elliptical(text):
         return None
-    # 3. "And the lung ones?": the last answer's kind of question, about the subject now named.
+    # 4. "And the lung ones?": the last answer's kind of question, about the subject now named.
     if routing:
         kind = primary_kind(entry)
         resolved = kb.resolve(kind, routing) if kind else None
         return (kind, resolved) if kind and resolved is not None else None
-    # 4. "What about drinks?": the last answer or one it offered next, whichever retrieval ranks
+    # 5. "What about drinks?": the last answer or one it offered next, whichever retrieval ranks
     # clearly first for the words of the turn.
     among = [(entry.id, None)] + [(related, None) for related in entry.related if related in kb.entries]
     hits = get_retriever().rank(text, among)

@@ -68,3 +68,19 @@ def test_a_question_about_the_conversations_subject_prefers_an_entry_for_that_ki
     # After VIP's hormone answer, "how is it treated?" is about treatment, not VIP again.
     reply = reply_after("hormones:vip", "how is it treated?", "ask_treatment", 0.95, subject="vip")
     assert reply.entry == "treatment", reply.entry
+
+
+@pytest.mark.parametrize("text", ["how long?", "why not?", "like what?", "and why?"])
+def test_a_fragment_asks_more_about_the_last_answer(text):
+    reply = reply_after("diagnosis_delay", text)
+    assert reply.kind == "answer" and reply.entry == "diagnosis_delay", (text, reply.kind, reply.entry)
+
+
+def test_the_opposite_is_the_other_half_of_the_last_answer():
+    assert (
+        reply_after("benign_malignant:indolent_aggressive", "and the opposite?").entry == "benign_malignant:indolent_aggressive"
+    )
+
+
+def test_a_fragment_that_names_a_subject_is_not_about_the_last_answer():
+    assert reply_after("diagnosis_delay", "what is insulinoma?", "ask_definition", 0.95).entry == "pancreatic_nets:insulinoma"
