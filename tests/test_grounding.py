@@ -544,3 +544,25 @@ def test_faithfulness_counts_evidenced_quoted_fixed_and_unsupported(kb):
     # An edited answer sentence is no longer the evidenced one.
     assert ev.faithfulness([answer.replace("uncommon", "common")]).unsupported
     assert ev.faithfulness([]).supported_share == 1.0
+
+
+def test_replies_built_from_two_entries_stay_grounded(kb):
+    """A two-question reply and a no-diagnosis reply with the general answer to a question asked
+    alongside: every sentence evidenced or a fixed message, and "where does it say that?"
+    quotes the passages of both parts."""
+    from bot.dialogue import Turn, respond
+
+    both = respond(Turn("what is carcinoid syndrome and what sets it off?", "ask_definition", 0.9), kb)
+    assert kb.messages["also_asked"] in both.body
+    asked = respond(Turn("I think I might have a NET, who should I see first?", "ask_diagnosis", 0.9), kb)
+    assert asked.kind == "diagnosis" and kb.messages["diagnose_me_asked"] in asked.body
+    for reply in (both, asked):
+        assert ev.faithfulness([reply.body]).unsupported == [], reply.body
+    keys = both.slots["last_entry"].split()
+    assert keys == ["carcinoid_syndrome", "carcinoid_triggers"]
+    shown = respond(Turn("where does it say that?", "ask_source", 0.95, last_entry=both.slots["last_entry"]), kb)
+    for key in keys:
+        for record in ev.cached_evidence().records(key) or ():
+            for quote in record.evidence:
+                text = " ".join(quote.quote.split())
+                assert any(text in line for line in shown.body.split("\n")), text
