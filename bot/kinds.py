@@ -116,4 +116,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    # Run as bot.kinds (not __main__), so that a saved model names its class by its module.
+    from bot.kinds import main as _main
+
+    raise SystemExit(_main())

@@ -46,3 +46,15 @@ def test_both_answers_in_the_order_asked_under_one_closing(kb):
 def test_a_two_part_message_about_one_entry_gets_it_once(kb):
     reply = respond(Turn("what are the symptoms of carcinoid syndrome, and what are its signs?", "ask_symptoms", 0.9), kb)
     assert kb.messages["also_asked"] not in reply.body
+
+
+def test_the_saved_clause_model_loads_in_the_bot(tmp_path):
+    """`python -m bot.kinds build` saves a model that bot/ can load (not one naming __main__)."""
+    import pickle
+    import subprocess
+    import sys
+
+    out = tmp_path / "kinds.pkl"
+    subprocess.run([sys.executable, "-m", "bot.kinds", "build", "--out", str(out)], check=True, capture_output=True)
+    model = pickle.loads(out.read_bytes())
+    assert isinstance(model, kinds.KindModel) and model.fingerprint == kinds.fingerprint()
