@@ -38,7 +38,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 import yaml
 
@@ -428,15 +428,20 @@ def _current(path: str, expected: str) -> ActModel:
     return model
 
 
-@lru_cache(maxsize=8)
-def _fingerprint_of(stamp: Tuple[Tuple[str, int, int], ...]) -> str:
-    return fingerprint([Path(name) for name, _, _ in stamp])
+@lru_cache(maxsize=16)
+def _fingerprint_of(of: Callable[[Sequence[Path]], str], stamp: Tuple[Tuple[str, int, int], ...]) -> str:
+    return of([Path(name) for name, _, _ in stamp])
+
+
+def stamped_fingerprint(of: Callable[[Sequence[Path]], str], files: Sequence[Path]) -> str:
+    """`of(files)`, recomputed only when a file's size or time changes (a turn need not read and
+    hash the training data to know its model is current)."""
+    return _fingerprint_of(of, tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files))
 
 
 def current_fingerprint() -> str:
     """`fingerprint()` of the current data, recomputed only when a file's size or time changes."""
-    stamp = tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in data_files())
-    return _fingerprint_of(stamp)
+    return stamped_fingerprint(fingerprint, data_files())
 
 
 def get_model(path: Path = MODEL_PATH) -> ActModel:

@@ -14,7 +14,7 @@ from typing import List, Optional, Sequence, Tuple
 
 from bot import kinds
 from bot.config import settings
-from bot.knowledge import KnowledgeBase, Resolution
+from bot.knowledge import ROUTING_LABELS, KnowledgeBase, Resolution
 from bot.nlp import Mention
 
 _STARTS_A_QUESTION = (
@@ -25,7 +25,6 @@ _SECOND_CLAUSE = re.compile(
     rf"(?:,|;|\band\b|\balso\b|\bplus\b)\s*(?:and\s+|also\s+|then\s+)?(?={_STARTS_A_QUESTION}\b)", re.IGNORECASE
 )
 _OPENS_A_QUESTION = re.compile(rf"\W*(?:\w+\W+){{0,2}}?{_STARTS_A_QUESTION}\b", re.IGNORECASE)
-_EXCLUDED = ("uncovered", "region", "other_condition")
 
 
 def split(text: str) -> Optional[Tuple[Tuple[int, int], Tuple[int, int]]]:
@@ -58,19 +57,32 @@ def _part(
     kind, confidence = ranking[0]
     if confidence < settings().compound_min_confidence:
         return None
-    inside = [m.value for m in subjects if m.label not in _EXCLUDED and start <= m.start < end]
-    routing = inside or [m.value for m in subjects if m.label not in _EXCLUDED]
+    inside = [m.value for m in subjects if m.label in ROUTING_LABELS and start <= m.start < end]
+    routing = inside or [m.value for m in subjects if m.label in ROUTING_LABELS]
     return kb.resolve(kind, routing, context)
 
 
-def answers(kb: KnowledgeBase, text: str, subjects: Sequence[Mention], context: Optional[str]) -> Optional[List[Resolution]]:
+def answers(
+    kb: KnowledgeBase,
+    text: str,
+    subjects: Sequence[Mention],
+    context: Optional[str],
+    whole: Resolution,
+    whole_confidence: float,
+) -> Optional[List[Resolution]]:
     """The two answers of a two-question message, in the order asked; None when it asks one,
-    or when both parts lead to the same entry."""
+    when both parts lead to the same entry, or when neither is the NLU's reading of the whole
+    (`whole`, at `whole_confidence`): the parts read differently and the whole stands. When the
+    NLU is sure the whole asks the second part ("Is she going to be OK? What is the outlook?"),
+    that answer comes first."""
     spans = split(text)
     if spans is None:
         return None
-    found = [_part(kb, text, span, subjects, context) for span in spans]
-    first, second = found
+    first, second = (_part(kb, text, span, subjects, context) for span in spans)
     if first is None or second is None or first.entry.id == second.entry.id:
         return None
+    if whole.entry.id not in (first.entry.id, second.entry.id):
+        return None
+    if whole.entry.id == second.entry.id and whole_confidence >= settings().compound_keep_first:
+        return [second, first]
     return [first, second]

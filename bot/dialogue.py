@@ -22,7 +22,7 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 from bot import acts, answers, compound, follow_ups, referral, safety
 from bot.answers import Reply
 from bot.config import settings
-from bot.knowledge import QUESTION_KINDS, STICKY_LABELS, KnowledgeBase, Resolution, get_knowledge_base
+from bot.knowledge import QUESTION_KINDS, ROUTING_LABELS, STICKY_LABELS, KnowledgeBase, Resolution, get_knowledge_base
 from bot.nlp import Mention, analyse, normalise_value
 from bot.retrieval import get_retriever
 
@@ -163,9 +163,7 @@ def _decide(
 
     # The act first, before any topic: the act classifier (bot/acts.py) with the rules.
     # In a conversation about a NET subject or right after an answer ("how long?" follows it).
-    in_context = bool(turn.context_subject in kb.subjects if turn.context_subject else False) or (
-        follow_ups.last_entry(kb, turn.last_entry) is not None
-    )
+    in_context = _context(turn, kb) is not None or follow_ups.last_entry(kb, turn.last_entry) is not None
     follow_up = bool(turn.last_entry) and follow_ups.is_elliptical(text)
     decision = safety.decide_act(
         text, mentions, intent, confidence, _act_scores(turn, text), subjects, in_context, follow_up=follow_up
@@ -237,17 +235,9 @@ def _decide(
     sticky = [m.value for m in subjects if m.label in STICKY_LABELS]
     if sticky:
         slots["subject"] = resolution.asked_subject if resolution.asked_subject in sticky else sticky[0]
-    context = turn.context_subject if turn.context_subject in kb.subjects else None
-    both = None if follow_ups.picks(text) else compound.answers(kb, text, subjects, context)
-    if both is not None and resolution.entry.id not in (both[0].entry.id, both[1].entry.id):
-        # The parts read differently from the whole: the NLU's reading of the whole stands.
-        both = None
-    if both is not None and resolution.entry.id == both[1].entry.id and confidence >= settings().compound_keep_first:
-        # The NLU sure the whole asks the second part ("Is she going to be OK? What is the
-        # outlook?"): that answer first.
-        both = [both[1], both[0]]
+    # Two questions in one message: each part's own answer (bot/compound.py).
+    both = None if follow_ups.picks(text) else compound.answers(kb, text, subjects, _context(turn, kb), resolution, confidence)
     if both is not None:
-        # Two questions: each part's own answer, in the order asked.
         resolution = both[0]
     reply = answers.answer_reply(kb, resolution, region, lead, also=both[1] if both else None)
     if question == "find_specialist" and not region and not turn.region_asked:
@@ -272,6 +262,11 @@ def _asks_for_source(text: str) -> bool:
     return bool(_SOURCE_WORDS.search(text)) and not follow_ups.picks(text)
 
 
+def _context(turn: Turn, kb: KnowledgeBase) -> Optional[str]:
+    """The conversation's subject (slot `subject`), when the knowledge base knows it."""
+    return turn.context_subject if turn.context_subject in kb.subjects else None
+
+
 def _asked(
     turn: Turn, text: str, mentions: Sequence[Mention], subjects: Sequence[Mention], kb: KnowledgeBase
 ) -> Tuple[Optional[str], Optional[Resolution]]:
@@ -279,9 +274,9 @@ def _asked(
     intent = turn.intent or None
     confidence = float(turn.confidence or 0.0)
     question = intent if intent in QUESTION_KINDS and confidence >= config_min(kb) else None
-    routing = [m.value for m in subjects if m.label not in ("uncovered", "region", "other_condition")]
+    routing = [m.value for m in subjects if m.label in ROUTING_LABELS]
     topics = [m for m in subjects if m.label in TOPIC_LABELS]
-    context = turn.context_subject if turn.context_subject in kb.subjects else None
+    context = _context(turn, kb)
     followed = follow_ups.follow_up(kb, text, subjects, turn.last_entry, routing, bool(topics), question)
     if followed is not None:
         return followed
@@ -380,9 +375,11 @@ def _asked_subjects(
         [m for m in mentions if m.start >= start],
         kb,
     )
-    if _has_topic(asked) or _DEMONSTRATIVE.search(text[start:]):
+    if _has_topic(asked):
+        return asked
+    if _DEMONSTRATIVE.search(text[start:]):
         # ("... is metastatic now. What does that mean?" asks about what the story said.)
-        return asked if _has_topic(asked) else subjects
+        return subjects
     # The question names no topic ("My father's NET is stage 4. What's the outlook?"): it asks
     # about the diagnosis itself, not about what the story says of it (its stage, grade, spread).
     return [m for m in subjects if m.label not in ("concept", "symptom") or m in asked]
@@ -421,16 +418,15 @@ def _diagnosis_reply(
         resolution = kb.resolve("ask_symptoms", ["net"])
     question, answer = asked
     # "Is it cancer?" after symptoms asks for the verdict itself: the symptoms answer, not that one.
+    heading = "diagnose_me_symptoms"
     if (
         answer is not None
         and question not in ("ask_symptoms", "ask_is_cancer")
         and (resolution is None or answer.key != resolution.key)
     ):
-        resolution = answer
-        parts.append(f"{kb.messages['diagnose_me_asked']} {resolution.answer}")
-        sources.extend(resolution.sources)
-    elif resolution is not None:
-        parts.append(f"{kb.messages['diagnose_me_symptoms']} {resolution.answer}")
+        resolution, heading = answer, "diagnose_me_asked"
+    if resolution is not None:
+        parts.append(f"{kb.messages[heading]} {resolution.answer}")
         sources.extend(resolution.sources)
     reply = answers.finish(
         kb,

@@ -22,7 +22,7 @@ from typing import FrozenSet, Optional, Sequence, Tuple
 from bot.config import settings
 from bot.knowledge import ANY_KIND, Entry, KnowledgeBase, Resolution
 from bot.nlp import Mention, analyse
-from bot.retrieval import get_retriever
+from bot.retrieval import Hit, get_retriever
 
 _FLAGS = re.IGNORECASE
 # Picks one item of a list ("the one that ...", "which kind causes ...", "what's it called").
@@ -79,6 +79,15 @@ def _named_in(kb: KnowledgeBase, entry_id: str, variant: str) -> FrozenSet[str]:
     return frozenset(m.value for m in analyse(kb.entries[entry_id].variants[variant].answer)[1] if m.label in _DESCRIBING)
 
 
+def _clear_winner(hits: Sequence[Hit]) -> Optional[Hit]:
+    """The best hit, when it scores `follow_up_pick_min` and beats the runner-up by the margin."""
+    config = settings()
+    if not hits or hits[0].score < config.follow_up_pick_min:
+        return None
+    runner_up = hits[1].score if len(hits) > 1 else 0.0
+    return hits[0] if hits[0].score - runner_up >= config.follow_up_pick_margin else None
+
+
 def follow_up(
     kb: KnowledgeBase,
     text: str,
@@ -102,11 +111,9 @@ def follow_up(
         best = max(overlap.values(), default=0)
         if best and list(overlap.values()).count(best) == 1:
             return question, _resolution(entry, max(overlap, key=lambda key: overlap[key]))
-        hits = get_retriever().rank(text, [(entry.id, key) for key in entry.variants])
-        if hits and hits[0].score >= config.follow_up_pick_min:
-            runner_up = hits[1].score if len(hits) > 1 else 0.0
-            if hits[0].score - runner_up >= config.follow_up_pick_margin:
-                return question, _resolution(entry, hits[0].variant)
+        picked = _clear_winner(get_retriever().rank(text, [(entry.id, key) for key in entry.variants]))
+        if picked is not None:
+            return question, _resolution(entry, picked.variant)
     # 2. "And the other one?": the last answer describes both.
     if not has_topic and _OTHER.search(text):
         return question, _resolution(entry, variant)
@@ -123,13 +130,11 @@ def follow_up(
     # 5. "What about drinks?": the last answer or one it offered next, whichever retrieval ranks
     # clearly first for the words of the turn.
     among = [(entry.id, None)] + [(related, None) for related in entry.related if related in kb.entries]
-    hits = get_retriever().rank(text, among)
-    if hits and hits[0].score >= config.follow_up_pick_min:
-        runner_up = hits[1].score if len(hits) > 1 else 0.0
-        if hits[0].score - runner_up >= config.follow_up_pick_margin:
-            chosen = kb.entries[hits[0].entry]
-            return primary_kind(chosen), _resolution(chosen, None)
-    return None
+    picked = _clear_winner(get_retriever().rank(text, among))
+    if picked is None:
+        return None
+    chosen = kb.entries[picked.entry]
+    return primary_kind(chosen), _resolution(chosen, None)
 
 
 def picks(text: str) -> bool:

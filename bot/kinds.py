@@ -21,7 +21,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, List, Optional, Sequence, Tuple
 
-from bot.acts import NLU_DATA, NLU_SKIP, _nlu_rows, normalise
+from bot.acts import NLU_DATA, NLU_SKIP, _nlu_rows, normalise, stamped_fingerprint
 from bot.knowledge import QUESTION_KINDS
 
 logger = logging.getLogger(__name__)
@@ -99,7 +99,9 @@ def _current(path: str, expected: str) -> KindModel:
 
 
 def get_model(path: Path = MODEL_PATH) -> KindModel:
-    return _current(str(path), fingerprint())
+    """The model for the current data: the saved one when its fingerprint matches, else trained
+    in memory (once per process)."""
+    return _current(str(path), stamped_fingerprint(fingerprint, data_files()))
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:

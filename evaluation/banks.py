@@ -80,6 +80,10 @@ class AnswerMatcher:
         ]
         self.not_specific = _squash(messages["not_specific"].split("{subject}")[0])
 
+    def answer(self, key: str) -> str:
+        """The (whitespace-squashed) answer text of `entry` or `entry:variant`."""
+        return dict(self.answers)[key]
+
     def entry(self, reply: str) -> Optional[str]:
         """The answer the reply gives first (a compound question's reply gives two)."""
         text = _squash(reply)

@@ -60,13 +60,7 @@ def parent(key: str) -> str:
     return key.split(":")[0]
 
 
-def answer_of(kb: Any, key: str) -> str:
-    """The answer text of `entry` or `entry:variant`."""
-    entry = kb.entries[parent(key)]
-    return entry.answer if ":" not in key else entry.variants[key.split(":")[1]].answer
-
-
-def score_questions(say: Say, matcher: AnswerMatcher, kb: Any, items: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+def score_questions(say: Say, matcher: AnswerMatcher, items: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
     def one(item: Dict[str, Any]) -> Dict[str, Any]:
         reply = say(f"blind-{uuid.uuid4().hex[:12]}", item["text"])
         answered, kind = matcher.answered(reply), matcher.kind(reply)
@@ -80,10 +74,10 @@ def score_questions(say: Say, matcher: AnswerMatcher, kb: Any, items: List[Dict[
             "entry_right": right or parent(answered) == parent(expect),
             # The expected answer anywhere in the reply (also after the no-diagnosis or the
             # urgent-care sentence, or as the second of two answers).
-            "given": right or (expect != "uncovered" and _squash(answer_of(kb, expect)) in _squash(reply)),
+            "given": right or (expect != "uncovered" and matcher.answer(expect) in _squash(reply)),
         }
         if item.get("also"):
-            row["also_answered"] = _squash(answer_of(kb, str(item["also"]))) in _squash(reply)
+            row["also_answered"] = matcher.answer(str(item["also"])) in _squash(reply)
         return row
 
     with ThreadPoolExecutor(max_workers=4) as pool:
@@ -227,7 +221,7 @@ def main() -> int:
     questions, conversations, acts = load_banks(args.banks)
     with started(Stack(Path(tempfile.mkdtemp(prefix="blind-")))) as stack:
         results = {
-            "questions": score_questions(over_rest(stack.webhook), matcher, kb, questions),
+            "questions": score_questions(over_rest(stack.webhook), matcher, questions),
             "conversations": score_conversations(over_rest(stack.webhook), matcher, conversations),
             "acts": score_acts(over_rest(stack.webhook), matcher, acts),
         }

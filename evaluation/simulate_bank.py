@@ -109,7 +109,7 @@ def replay_blind(pattern: str, show_failures: bool) -> None:
     texts = [q["text"] for q in questions] + [t["text"] for c in conversations for t in c["turns"]] + [a["text"] for a in acts]
     say = in_process(parse_all(texts))
     results = {
-        "questions": score_blind.score_questions(say, matcher, kb, questions),
+        "questions": score_blind.score_questions(say, matcher, questions),
         "conversations": score_blind.score_conversations(say, matcher, conversations),
         "acts": score_blind.score_acts(say, matcher, acts),
     }
