@@ -163,8 +163,10 @@ def _decide(
 
     # The act first, before any topic: the act classifier (bot/acts.py) with the rules.
     # In a conversation about a NET subject or right after an answer ("how long?" follows it).
-    in_context = _context(turn, kb) is not None or follow_ups.last_entry(kb, turn.last_entry) is not None
-    follow_up = bool(turn.last_entry) and follow_ups.is_elliptical(text)
+    after_answer = follow_ups.last_entry(kb, turn.last_entry) is not None
+    in_context = _context(turn, kb) is not None or after_answer
+    # Only after an entry's answer: right after the urgent-care reply the usual threshold holds.
+    follow_up = after_answer and follow_ups.is_elliptical(text)
     decision = safety.decide_act(
         text, mentions, intent, confidence, _act_scores(turn, text), subjects, in_context, follow_up=follow_up
     )

@@ -50,6 +50,8 @@ def test_a_short_elliptical_follow_up_is_not_taken_for_an_emergency():
     # after an answer they continue its question.
     reply = reply_after("lung_nets", "and the pancreas ones?")
     assert reply.kind != "emergency"
+    # Right after the urgent-care reply, the same words keep the usual emergency threshold.
+    assert reply_after("emergency.intro emergency.note", "and the pancreas ones?").kind == "emergency"
     # A real emergency said the same way is still one.
     assert reply_after("lung_nets", "and now he has collapsed and won't wake up").kind == "emergency"
 
