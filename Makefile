@@ -18,7 +18,7 @@ export RASA_TELEMETRY_ENABLED := false
 PY_DIRS := bot actions evaluation bench tests scripts
 MYPY_DIRS := $(foreach d,$(PY_DIRS),$(if $(shell find $(d) -name '*.py' -print -quit 2>/dev/null),$(d)))
 # pytest markers of the server-heavy suites (pyproject.toml); each make target selects its own.
-SUITES := e2e channels browser faults hostile scale security slow
+SUITES := e2e channels browser faults hostile scale security report slow
 UNIT_TESTS := not ($(subst $() $(), or ,$(strip $(SUITES))))
 
 # Further targets live in mk/*.mk; each may add its test target to EXTRA_TESTS.

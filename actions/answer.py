@@ -27,7 +27,21 @@ def turn_from_tracker(tracker: Tracker) -> Turn:
         region_asked=bool(tracker.get_slot("region_asked")),
         last_entry=tracker.get_slot("last_entry"),
         metadata=metadata if isinstance(metadata, dict) else {},
+        first_reply=first_reply(tracker.events),
     )
+
+
+def first_reply(events: List[Dict[str, Any]]) -> bool:
+    """Whether the bot has said nothing yet in this conversation (since it started or restarted):
+    the first reply carries the full disclaimer and referral. (Rasa sends the last events of the
+    conversation, bot/serving/action_call.py: the last reply is always among them.)"""
+    for event in reversed(events or []):
+        kind = event.get("event")
+        if kind == "bot":
+            return False
+        if kind in ("session_started", "restart"):
+            return True
+    return True
 
 
 class SafeReplyAction(Action, ABC):

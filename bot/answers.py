@@ -17,12 +17,17 @@ from bot.shaping import QUOTE_MARK, REPLY_KEY, plain_quotes
 if TYPE_CHECKING:
     from bot.evidence import Evidence
 
-MAX_BUTTONS = 4
+MAX_BUTTONS = 6
 MAX_RELATED = 3
 # The button after an answer that asks where it comes from (intent ask_source, data/nlu/ask_source.yml).
 SOURCE_PAYLOAD = "/ask_source"
 # The slot that remembers the evidence keys of the last answer (domain.yml), for that question.
 LAST_ENTRY_SLOT = "last_entry"
+# Feedback on an answer: the intents its buttons send (with the entry rated as entity
+# FEEDBACK_ENTITY), and the slot whose SlotSet event records the choice in the conversation.
+FEEDBACK_INTENTS = {"feedback_helpful": "helpful", "feedback_not_helpful": "not_helpful"}
+FEEDBACK_ENTITY = "rated_entry"
+FEEDBACK_SLOT = "feedback"
 
 
 @dataclass(frozen=True)
@@ -96,10 +101,12 @@ def citation(kb: KnowledgeBase, source_ids: Iterable[str]) -> str:
     return f"{label}: {'; '.join(names)}."
 
 
-def closing(texts: Texts, region: Optional[str], short: bool = False) -> str:
-    """Disclaimer, then the specialist referral: the end of every message."""
-    disclaimer = str(texts.contacts["disclaimer_short" if short else "disclaimer"]).strip()
-    referral = referral_text(texts, region)
+def closing(texts: Texts, region: Optional[str], compact: bool = False) -> str:
+    """Disclaimer, then the specialist referral: the end of every message. In full on the first
+    reply of a conversation; `compact` (one short line each) after it, so that the closing no
+    longer buries the answer (bot.dialogue.respond decides)."""
+    disclaimer = str(texts.contacts["disclaimer_short" if compact else "disclaimer"]).strip()
+    referral = referral_text(texts, region, compact)
     return f"{disclaimer}\n{texts.messages['referral_label']}: {referral}"
 
 
@@ -112,23 +119,26 @@ def finish(
     sources: Sequence[str] = (),
     buttons: Sequence[Button] = (),
     entry: Optional[str] = None,
-    short: bool = False,
 ) -> Reply:
+    """A reply from its parts, with the full closing (bot.dialogue.respond makes it compact after
+    the first reply of a conversation)."""
     body = "\n".join(p.strip() for p in parts if p and p.strip())
     return Reply(
         body=body,
         kind=kind,
         citation=citation(kb, sources),
-        closing=closing(kb, region, short),
+        closing=closing(kb, region),
         buttons=list(buttons)[:MAX_BUTTONS],
         entry=entry,
         sources=tuple(dict.fromkeys(sources)),
     )
 
 
-def fixed_reply(texts: Texts, key: str, region: Optional[str], kind: str, **fmt: str) -> Reply:
-    """A fixed, non-medical message from messages.yml with the short closing."""
-    return Reply(body=texts.messages[key].format(**fmt).strip(), kind=kind, closing=closing(texts, region, short=True))
+def fixed_reply(texts: Texts, key: str, region: Optional[str], kind: str, compact: bool = True, **fmt: str) -> Reply:
+    """A fixed, non-medical message from messages.yml, sent by a channel on its own (it does not
+    know the conversation): the compact closing unless `compact` is False."""
+    body = texts.messages[key].format(**fmt).strip()
+    return Reply(body=body, kind=kind, closing=closing(texts, region, compact=compact))
 
 
 def button_for(kb: KnowledgeBase, entry_id: str, variant: Optional[str] = None, title: Optional[str] = None) -> Button:
@@ -148,9 +158,15 @@ def source_button(kb: KnowledgeBase) -> Button:
     return Button(title=kb.messages["source_button"], payload=SOURCE_PAYLOAD)
 
 
+def feedback_buttons(kb: KnowledgeBase, entry_key: str) -> List[Button]:
+    """ "Helpful" / "Not helpful" for the answer `entry_key` (a numbered choice on SMS)."""
+    entity = json.dumps({FEEDBACK_ENTITY: entry_key}, separators=(",", ":"))
+    return [Button(title=kb.messages[f"{intent}_button"], payload=f"/{intent}{entity}") for intent in FEEDBACK_INTENTS]
+
+
 def answer_buttons(kb: KnowledgeBase, resolution: Resolution) -> List[Button]:
-    """After an entry's answer: the related topics, then "Show the source"."""
-    return related_buttons(kb, resolution) + [source_button(kb)]
+    """After an entry's answer: the related topics, "Show the source", then the feedback pair."""
+    return related_buttons(kb, resolution) + [source_button(kb)] + feedback_buttons(kb, resolution.key)
 
 
 def answer_reply(
@@ -192,7 +208,7 @@ def message_reply(
     kb: KnowledgeBase, key: str, region: Optional[str], kind: str, buttons: Sequence[Button] = (), **fmt: str
 ) -> Reply:
     """A fixed message from messages.yml (greeting, goodbye, out of scope ...)."""
-    return finish(kb, [kb.messages[key].format(**fmt)], kind=kind, region=region, buttons=buttons, short=True)
+    return finish(kb, [kb.messages[key].format(**fmt)], kind=kind, region=region, buttons=buttons)
 
 
 def starter_buttons(kb: KnowledgeBase) -> List[Button]:

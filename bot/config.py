@@ -128,6 +128,8 @@ class Settings:
     actions_token: str = setting("", "NETBOT_ACTIONS_TOKEN", secret=True)
     session_secret: str = setting("", "NETBOT_SESSION_SECRET", secret=True)
     retention_days: float = setting(30.0, "NETBOT_RETENTION_DAYS")
+    # `make report` shows the texts of unanswered messages (within NETBOT_RETENTION_DAYS) only when on.
+    report_texts: bool = setting(False, "NETBOT_REPORT_TEXTS")
 
     # ---- limits ---------------------------------------------------------------------------
     # Seconds Rasa waits for the action server before the user gets the safe apology.
@@ -165,6 +167,28 @@ class Settings:
     compound_min_confidence: float = setting("compound_min_confidence", "NETBOT_COMPOUND_MIN_CONFIDENCE", calibrated=True)
     # ... and when the NLU is this sure the whole message asks its second part, that answer comes first.
     compound_keep_first: float = setting("compound_keep_first", "NETBOT_COMPOUND_KEEP_FIRST", calibrated=True)
+    # A message in another language gets the fixed reply in that language (bot/languages.py):
+    # mostly (this share of its letters) in a script other than Latin, at least `language_min_letters`
+    # of them, and fewer than `language_english_words` English words; or, in Latin script, at least
+    # `language_min_words` words, in a language other than English with this py3langid probability,
+    # and at most this share of English words.
+    language_script_share: float = setting("language_script_share", "NETBOT_LANGUAGE_SCRIPT_SHARE", calibrated=True)
+    language_min_probability: float = setting("language_min_probability", "NETBOT_LANGUAGE_MIN_PROBABILITY", calibrated=True)
+    language_max_english_share: float = setting(
+        "language_max_english_share", "NETBOT_LANGUAGE_MAX_ENGLISH_SHARE", calibrated=True
+    )
+    language_min_letters: int = setting(2, "NETBOT_LANGUAGE_MIN_LETTERS")
+    language_min_words: int = setting(4, "NETBOT_LANGUAGE_MIN_WORDS")
+    language_english_words: int = setting(3, "NETBOT_LANGUAGE_ENGLISH_WORDS")
+    # ... with at least this many words that show the language (a letter English does not use, or
+    # one of its stop words English does not have), unless it is a name of at most
+    # `language_name_words` words, every word capitalised ("Clínica Universidad de Navarra").
+    language_foreign_words: int = setting(1, "NETBOT_LANGUAGE_FOREIGN_WORDS")
+    language_name_words: int = setting(6, "NETBOT_LANGUAGE_NAME_WORDS")
+    # Plain language (evaluation/readability.py, `make readability`): the answers' median
+    # Flesch-Kincaid grade, and every answer's, at most these (known medical names as 1 syllable).
+    readability_median_max: float = setting("readability_median_max", "NETBOT_READABILITY_MEDIAN_MAX", calibrated=True)
+    readability_answer_max: float = setting("readability_answer_max", "NETBOT_READABILITY_ANSWER_MAX", calibrated=True)
     # A follow-up is at most this many words; a bare topic ("carcinoid syndrome?") at most this many.
     follow_up_words: int = setting(7, "NETBOT_FOLLOW_UP_WORDS")
     # "How long?", "why not?": a fragment of at most this many words asks more about the last answer.
@@ -172,6 +196,10 @@ class Settings:
     # A turn that picks from the last answer's list or asks for "the other one" is at most this many.
     follow_up_pick_words: int = setting(16, "NETBOT_FOLLOW_UP_PICK_WORDS")
     bare_topic_words: int = setting(4, "NETBOT_BARE_TOPIC_WORDS")
+    # The urgent-care reply also gives the general answer to a question the NLU is this sure of.
+    emergency_answer_min_confidence: float = setting(0.9, "NETBOT_EMERGENCY_ANSWER_MIN_CONFIDENCE")
+    # A typed "not helpful" is feedback on the last answer when it has at most this many words.
+    feedback_max_words: int = setting(4, "NETBOT_FEEDBACK_MAX_WORDS")
     default_region: str = setting("", "NETBOT_DEFAULT_REGION")
 
     # ---- processes ------------------------------------------------------------------------

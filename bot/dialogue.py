@@ -19,7 +19,7 @@ import unicodedata
 from dataclasses import dataclass, field, replace
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
-from bot import acts, answers, compound, follow_ups, referral, safety
+from bot import acts, answers, compound, follow_ups, languages, referral, safety
 from bot.answers import Reply
 from bot.config import settings
 from bot.knowledge import QUESTION_KINDS, ROUTING_LABELS, STICKY_LABELS, KnowledgeBase, Resolution, get_knowledge_base
@@ -69,6 +69,9 @@ class Turn:
     act: Optional[Mapping[str, Any]] = None
     # The evidence keys of the last answer (slot `last_entry`), for "where does it say that?".
     last_entry: Optional[str] = None
+    # Whether the bot has not yet replied in this conversation: the first reply carries the full
+    # disclaimer and referral, later ones a compact line each (`closing_for`).
+    first_reply: bool = True
 
     @classmethod
     def from_parse(cls, message: Mapping[str, Any], **state: Any) -> Turn:
@@ -136,11 +139,24 @@ def respond(turn: Turn, kb: Optional[KnowledgeBase] = None) -> Reply:
         slots["region"] = region
 
     reply = _decide(turn, text, truncated, mentions, subjects, region, named_region, kb, slots)
+    reply.closing = closing_for(kb, reply.kind, region, turn.first_reply)
     if reply.entry and answers.LAST_ENTRY_SLOT not in reply.slots:
         # Any reply an entry answered: "where does it say that?" shows that entry's passages.
         slots[answers.LAST_ENTRY_SLOT] = reply.entry
     reply.slots.update(slots)
     return reply
+
+
+# Replies that keep the full closing whenever they are sent: the urgent-care advice, the
+# no-diagnosis reply, the apology for a failure, and the reply to another language (it carries the
+# emergency numbers).
+FULL_CLOSING_KINDS = frozenset({"emergency", "diagnosis", "error", "other_language"})
+
+
+def closing_for(kb: KnowledgeBase, kind: str, region: Optional[str], first_reply: bool) -> str:
+    """The closing of a reply: in full on the first reply of a conversation and on the replies
+    where safety matters most, compact (one short line each) on the others."""
+    return answers.closing(kb, region, compact=not first_reply and kind not in FULL_CLOSING_KINDS)
 
 
 def _decide(
@@ -161,6 +177,12 @@ def _decide(
     if not text and not turn.entities:
         return answers.message_reply(kb, "empty", region, "empty", buttons=answers.starter_buttons(kb))
 
+    # Written in another language (bot/languages.py): say, in that language, that the bot answers
+    # in English only, with the emergency numbers; a clear English question is answered as usual.
+    other_language = languages.other_language_reply(kb, text, mentions, region)
+    if other_language is not None:
+        return other_language
+
     # The act first, before any topic: the act classifier (bot/acts.py) with the rules.
     # In a conversation about a NET subject or right after an answer ("how long?" follows it).
     after_answer = follow_ups.last_entry(kb, turn.last_entry) is not None
@@ -173,15 +195,13 @@ def _decide(
 
     # 2. Emergencies, whatever else the message says.
     if decision.act == acts.EMERGENCY:
-        parts = [referral.emergency_text(kb, region), str(kb.contacts["emergency"]["note"])]
-        reply = answers.finish(kb, parts, kind="emergency", region=region, sources=["ipsen-2019", "netday-article"])
-        reply.slots[answers.LAST_ENTRY_SLOT] = "emergency.intro emergency.note"
-        return reply
+        return _emergency_reply(kb, region, _asked(turn, text, mentions, subjects, kb) if _clear_question(turn) else None)
 
     # 3. Never diagnose; but a general question asked alongside ("I think I have a NET, who do I
     # see first?") still gets its general answer after the no-diagnosis sentence.
     if decision.act == acts.DIAGNOSIS_REQUEST:
-        return _diagnosis_reply(kb, subjects, region, _asked(turn, text, mentions, subjects, kb))
+        asked = _asked(turn, text, mentions, subjects, kb)
+        return _diagnosis_reply(kb, subjects, region, asked, about_known=decision.about_known)
 
     # "Where does it say that?": the quoted passages behind the last answer.
     # ("What's that one called?" asks for a name, not the source.)
@@ -189,10 +209,22 @@ def _decide(
         keys = (turn.last_entry or "").split()
         return answers.source_reply(kb, [k for k in keys if _evidence_key(kb, k)], region)
 
+    # "How up to date is this?": when the last answer (or, with none, every answer) was last
+    # checked, by whom, when it is due again and the sources' own dates (bot/content.py).
+    if intent == "ask_review_date" and confidence >= config_min(kb):
+        from bot.content import review_reply  # loaded only when asked: reviews.yml is not needed to answer
+
+        return review_reply(kb, (turn.last_entry or "").split(), region)
+
+    # "Helpful" / "Not helpful" on the last answer: thanks (and, when it did not help, the starter
+    # suggestions), never a second medical answer.
+    if intent in answers.FEEDBACK_INTENTS and (text.startswith("/") or _is_brief_feedback(text, subjects)):
+        return _feedback_reply(kb, turn, answers.FEEDBACK_INTENTS[intent], region)
+
     # Words the bot does not know, about nothing it knows: the honest "not sure", no guess.
     if decision.unclear:
         parts = list(lead) + [kb.messages["fallback"], kb.messages["fallback_examples"]]
-        return answers.finish(kb, parts, kind="fallback", region=region, buttons=answers.starter_buttons(kb), short=True)
+        return answers.finish(kb, parts, kind="fallback", region=region, buttons=answers.starter_buttons(kb))
     # Not about NETs at all (a pet, a film, an unrelated injury): never a medical entry.
     if decision.act == acts.OFF_TOPIC:
         return answers.message_reply(kb, "out_of_scope", region, "out_of_scope", buttons=answers.starter_buttons(kb))
@@ -218,7 +250,6 @@ def _decide(
                 [kb.messages["region_thanks"].format(region=referral.region_title(kb, region))],
                 kind="region",
                 region=region,
-                short=True,
             )
     other = [m for m in subjects if m.label == "other_condition"]
     if (intent == "out_of_scope" and confidence >= config_min(kb) and not _has_topic(subjects)) or (
@@ -257,6 +288,29 @@ _SOURCE_WORDS = re.compile(
     r"passage|page|original|text|show)\b|^/",
     re.IGNORECASE,
 )
+
+
+def _is_brief_feedback(text: str, subjects: Sequence[Mention]) -> bool:
+    """A typed "not helpful" (or a button title sent back as text, Telegram's long payloads) is
+    feedback; a longer message that happens to say so ("the octreotide wasn't helpful, what
+    else ...?") is a question."""
+    return len(text.split()) <= settings().feedback_max_words and not _has_topic(subjects)
+
+
+def _feedback_reply(kb: KnowledgeBase, turn: Turn, choice: str, region: Optional[str]) -> Reply:
+    """Thanks for the feedback; the choice and the entry it rates are recorded in the
+    conversation by the `feedback` slot's SlotSet event ("<choice> <entry key>")."""
+    rated = next(
+        (str(e.get("value")) for e in turn.entities if e.get("entity") == answers.FEEDBACK_ENTITY and e.get("value")),
+        None,
+    )
+    rated = rated or next(iter((turn.last_entry or "").split()), None)
+    if choice == "helpful":
+        reply = answers.message_reply(kb, "feedback_thanks", region, "feedback")
+    else:
+        reply = answers.message_reply(kb, "feedback_sorry", region, "feedback", buttons=answers.starter_buttons(kb))
+    reply.slots[answers.FEEDBACK_SLOT] = f"{choice} {rated or 'unknown'}"
+    return reply
 
 
 def _asks_for_source(text: str) -> bool:
@@ -401,16 +455,42 @@ def _act_scores(turn: Turn, text: str) -> Optional[acts.ActResult]:
     return from_parse if from_parse is not None else acts.classify(text)
 
 
+def _clear_question(turn: Turn) -> bool:
+    """The NLU is sure the message asks a knowledge-base question (not "report an emergency")."""
+    return turn.intent in QUESTION_KINDS and float(turn.confidence or 0.0) >= settings().emergency_answer_min_confidence
+
+
+def _emergency_reply(
+    kb: KnowledgeBase, region: Optional[str], asked: Optional[Tuple[Optional[str], Optional[Resolution]]]
+) -> Reply:
+    """Urgent-care advice first. When the message also asks a clear question ("I'm breathless
+    and have carcinoid syndrome, could it be my heart?"), the general answer follows, said to be
+    for when it is not happening now: a look-alike taken for an emergency still gets its answer."""
+    parts = [referral.emergency_text(kb, region), str(kb.contacts["emergency"]["note"])]
+    sources = ["ipsen-2019", "netday-article"]
+    keys = ["emergency.intro", "emergency.note"]
+    resolution = asked[1] if asked else None
+    if resolution is not None:
+        parts.append(f"{kb.messages['emergency_asked']} {resolution.answer}")
+        sources.extend(resolution.sources)
+        keys.append(resolution.key)
+    reply = answers.finish(kb, parts, kind="emergency", region=region, sources=sources)
+    reply.slots[answers.LAST_ENTRY_SLOT] = " ".join(keys)
+    return reply
+
+
 def _diagnosis_reply(
     kb: KnowledgeBase,
     subjects: Sequence[Mention],
     region: Optional[str],
     asked: Tuple[Optional[str], Optional[Resolution]] = (None, None),
+    about_known: bool = False,
 ) -> Reply:
     """The no-diagnosis sentence, then general information: the answer to a general question
     asked alongside the request (`asked`: kind and resolution), else what the sources say about
-    the symptoms named."""
-    parts = [kb.messages["diagnose_me"]]
+    the symptoms named. `about_known`: the person's NET is already diagnosed and they ask how it
+    is going (spread, grade): said so, never "I can't tell whether you have a NET"."""
+    parts = [kb.messages["diagnose_known" if about_known else "diagnose_me"]]
     sources = ["ipsen-2019", "cruk-2025"]
     named = [m.value for m in subjects if m.label in ("symptom", "condition", "net_type")]
     resolution: Optional[Resolution] = None
@@ -512,13 +592,13 @@ def _fallback_reply(kb: KnowledgeBase, text: str, region: Optional[str], lead: S
     else:
         parts.append(kb.messages["fallback_examples"])
         buttons = answers.starter_buttons(kb)
-    return answers.finish(kb, parts, kind="fallback", region=region, buttons=buttons, short=True)
+    return answers.finish(kb, parts, kind="fallback", region=region, buttons=buttons)
 
 
 def error_reply(region: Optional[str] = None, kb: Optional[KnowledgeBase] = None) -> Reply:
     """What the user gets when something failed inside the bot (the channels' apology too)."""
     kb = kb or get_knowledge_base()
-    return answers.fixed_reply(kb, "error", region, "error")
+    return answers.fixed_reply(kb, "error", region, "error", compact=False)
 
 
 def restart_reply(region: Optional[str] = None, kb: Optional[KnowledgeBase] = None) -> Reply:

@@ -51,8 +51,9 @@ def throttled_reply(region: Optional[str] = None) -> Reply:
 
 
 def apology_reply(region: Optional[str] = None) -> Reply:
-    """Something failed inside (the action server down or too slow): never silence."""
-    return fixed_reply(texts(), "error", region, "error")
+    """Something failed inside (the action server down or too slow): never silence, and the full
+    closing (the channel cannot tell whether the bot has given it yet)."""
+    return fixed_reply(texts(), "error", region, "error", compact=False)
 
 
 # Rasa commands a user can type that Rasa carries out itself, in silence: what to say instead.

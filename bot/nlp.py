@@ -42,7 +42,7 @@ class Mention:
     end: int
 
 
-def _english_words() -> Set[str]:
+def english_words() -> Set[str]:
     import spacy_lookups_data
 
     data_dir = Path(spacy_lookups_data.__file__).parent / "data"
@@ -68,7 +68,7 @@ def build_pipeline(kb: Optional[KnowledgeBase] = None) -> Language:
     def tokenize(text: str) -> List[str]:
         return [t.text for t in nlp.make_doc(text) if not t.is_space]
 
-    patterns = vocabulary.build_patterns(kb, tokenize, _english_words())
+    patterns = vocabulary.build_patterns(kb, tokenize, english_words())
     ruler = nlp.add_pipe("entity_ruler", config={"overwrite_ents": True, "validate": False})
     ruler.add_patterns(patterns)  # type: ignore[attr-defined]
     nlp.meta["name"] = PIPELINE_NAME.replace("en_", "")

@@ -77,13 +77,15 @@ def region_from_values(values: Iterable[str]) -> Optional[str]:
     return named.pop() if len(named) == 1 else None
 
 
-def referral_text(kb: Any, region: Optional[str]) -> str:
-    """The specialist referral for `region` (all three contacts, short, when unknown); `kb` is
-    anything with the contacts (a KnowledgeBase, or bot.messages.FixedTexts)."""
+def referral_text(kb: Any, region: Optional[str], compact: bool = False) -> str:
+    """The specialist referral for `region` (all three contacts, on one line, when unknown); `kb`
+    is anything with the contacts (a KnowledgeBase, or bot.messages.FixedTexts). `compact`: the
+    one-line form every reply after the first in a conversation carries."""
     contacts = kb.contacts["referral"]
     if region in ("us", "canada", "uk"):
         block = contacts[region]
-        return str(block["text"]).format(**{k: v for k, v in block.items() if k != "text"}).strip()
+        details = {k: v for k, v in block.items() if k not in ("text", "short")}
+        return str(block["short" if compact else "text"]).format(**details).strip()
     return str(contacts["elsewhere"]).strip()
 
 

@@ -518,7 +518,8 @@ def _find_signs(text: str, mentions: Sequence[Mention], clauses: Sequence[_Claus
 
     signs: List[_Sign] = []
     for name, start, end in raw:
-        clause = clause_at(start)
+        # A sign may start on a word that also joins clauses ("so weak": "so" splits them).
+        clause = clause_at(start) or clause_at(end - 1)
         if clause is None:
             continue
         chunk = clause.text
@@ -648,6 +649,9 @@ class ActDecision:
     scores: Optional[ActResult] = None
     # Mostly words never seen in training, and nothing like a NET question: not understood.
     unclear: bool = False
+    # A diagnosis request about a diagnosis already made ("I was diagnosed yesterday, do you think
+    # mine has spread?"): the reply must not say it cannot tell whether they have a NET.
+    about_known: bool = False
 
 
 def decide_act(
@@ -706,6 +710,13 @@ def decide_act(
     # about the known diagnosis, not a request for one.
     told = bool(_TOLD_DIAGNOSIS.search(text.replace("\u2019", "'")))
     known = told or bool(states_diagnosis(text))
+    # A verdict on the known diagnosis itself (has it spread, what grade, what a scan shows), or
+    # the same question about the person asking ("does that mean I've got one too?"): still
+    # never answered for them, whatever the classifier reads.
+    if known and asked and _VERDICT_ON_KNOWN.search(text.replace("\u2019", "'")):
+        return ActDecision(DIAGNOSIS_REQUEST, rules, "rules", scores, about_known=True)
+    if known and asked and _ALSO_ME.search(text.replace("\u2019", "'")):
+        return ActDecision(DIAGNOSIS_REQUEST, rules, "rules", scores)
     # ... or no rule finds a request in its words (the intent aside) and the classifier alone is
     # not sure: "why do I flush
     # after wine? I have carcinoid" must not hear "I can't tell whether you have a NET".
@@ -830,6 +841,26 @@ _DIAGNOSIS_PATTERNS: Tuple[Pattern[str], ...] = tuple(
         rf"\b(?:did|could|might|have|has)\s+(?:they|the doctors?|my gp|(?:my|his|her)\s+(?:[\w'-]+\s+){{0,2}}?diagnosis|(?:my|his|her)\s+(?:doctors?|gp|scans?))\s+(?:have\s+)?miss(?:ed)?\s+(?:a |an |the )?{_CONDITION}",
         # X, is that what this lump is?
         r"\b(?:is|could) (?:that|this|it) (?:be )?what (?:my|this|his|her|the) (?:[\w'-]+\s+){0,5}?(?:is|are)\b",
+        # does that mean I've got a NET too? / do you think mine has already spread?
+        rf"\b(?:does|do|would|could|will)\s+(?:that|this|it)\s+mean\s+{_WHO}\s*(?:'ve|'s|have|has|'ve got|got|might|could|will|am|is|'m)\b[^.?!]{{0,30}}?\b{_CONDITION}",
+        r"\b(?:do|would) you (?:think|reckon|say)\s+(?:mine|his|hers|theirs|(?:my|his|her|their) [\w'-]+)\s+(?:has|have|is|'s)\s+(?:already\s+)?"
+        r"(?:spread|grown|come back|returned|metastasi[sz]ed|cancer|cancerous|malignant|benign|aggressive|bad)\b",
+        r"\b(?:has|have|is)\s+(?:mine|his|hers|theirs)\s+(?:already\s+)?(?:spread|come back|returned|grown|metastasi[sz]ed)\b",
+        # my Ki-67 is 4%: what grade does that make me? what stage am I?
+        r"\bwhat (?:grade|stage|type) (?:does (?:that|this|it) make (?:me|him|her|them|mine|it)|am i|is (?:he|she)|is (?:mine|hers|his)|"
+        r"is (?:my|his|her|their) (?:[\w'-]+\s+){0,2}?(?:nets?|cancers?|tumou?rs?|carcinoids?))\b",
+        # NET or just alcohol flush? / could this be a carcinoid and not just piles?
+        rf"\b{_CONDITION}\s*,?\s+or\s+(?:is it\s+|it's\s+)?(?:just|only|simply|merely)\b",
+        rf"\b{_CONDITION}\s*,?\s+(?:and\s+)?not\s+(?:just|only|simply|merely)\b",
+        # this bleeding could be a carcinoid / my years of IBS were a carcinoid all along
+        rf"\b(?:this|that|my|his|her|their)\s+(?:[\w'-]+\s+){{0,3}}?(?:could|might|may)\s+(?:actually\s+|really\s+)?(?:be|mean)\s+{_LINK}(?:a |an |the )?{_CONDITION}{_CONDITION_END}",
+        rf"\b(?:were|was|is|are|been)\s+(?:a |an |the )?{_CONDITION}\s+all along\b",
+        # score my risk / rate my chances of having a pancreatic NET; do I fit the profile for a lung NET?
+        r"\b(?:score|rate|estimate|calculate|work out|give me|tell me)\s+(?:my|his|her|our|their)\s+(?:risk|chances?|odds|likelihood|probability)\b",
+        rf"\b(?:do|does|would)\s+{_WHO}\s+(?:fit|match|meet)\s+(?:the\s+)?(?:profile|picture|description|criteria|bill)\b",
+        # does my octreotide scan show a NET? / do my results mean cancer?
+        r"\b(?:does|do|did|would|will|could)\s+(?:my|his|her|their|this|these|the)\s+(?:[\w'-]+\s+){0,2}?(?:scans?|results?|reports?|biopsy|bloods?|"
+        rf"blood tests?|tests?|x-?rays?|mri|ct|pet|ultrasound)\s+(?:\w+\s+)?(?:show|shows|mean|means|suggest|confirm|say|says|prove|indicate)\b[^.?!]{{0,30}}?\b{_CONDITION}",
     )
 )
 # "my dad was diagnosed with a lung carcinoid, is it cancer?": asks about the diagnosed NET.
@@ -872,6 +903,19 @@ _STATES_DIAGNOSIS = _rx(
 )
 
 
+# Asked about one's own diagnosed NET: whether it has spread, its grade or stage, what a scan shows.
+_VERDICT_ON_KNOWN = _rx(
+    r"\b(?:has|have|is)\s+(?:mine|his|hers|theirs|(?:my|his|her|their|our)\s+(?:[\w'-]+\s+){0,2}?(?:nets?|cancers?|tumou?rs?|carcinoids?))\s+"
+    r"(?:already\s+)?(?:spread|come back|returned|grown|metastasi[sz]ed)\b|"
+    r"\b(?:you (?:think|reckon|say)|whether|if)\s+(?:mine|his|hers|theirs|(?:my|his|her|their)\s+(?:[\w'-]+\s+){0,2}?(?:nets?|cancers?|tumou?rs?|carcinoids?))\s+"
+    r"(?:has|have|is|'s)\s+(?:already\s+)?(?:spread|come back|returned|grown|metastasi[sz]ed)\b|"
+    r"\bwhat (?:grade|stage) (?:does (?:that|this|it) make|am i|is (?:mine|hers|his))\b|"
+    r"\b(?:does|do|did)\s+(?:my|his|her|their)\s+(?:[\w'-]+\s+){0,2}?(?:scans?|results?|reports?|biopsy|bloods?|tests?)\s+(?:show|mean|say)\b"
+)
+# ... or the same question about the person asking, after someone else's diagnosis.
+_ALSO_ME = _rx(r"\b(?:i|i've|i'm|me|i've got|i have)\b[^.?!]{0,50}?\b(?:too|as well|also)\s*\?")
+
+
 def states_diagnosis(text: str) -> Optional[str]:
     """The words that state a known diagnosis, if any ("I was diagnosed", "the consultant said I have")."""
     found = _STATES_DIAGNOSIS.search(text.replace("\u2019", "'"))
@@ -888,7 +932,7 @@ _OR_NOT = _rx(r"\bor not\b")
 # "how likely is it that I have ...", "what's the probability my chest pain is a lung NET?"
 _LIKELIHOOD = _rx(
     rf"\b(?:how likely|how probable|probability|likelihood|chances?|odds|percentage|out of (?:10|ten|100))\b[^.?!]{{0,60}}?"
-    rf"\b(?:i|he|she|we|they|my|his|her|our|their|(?:{_PEOPLE}))\b[^.?!]{{0,60}}?\b{_CONDITION}{_CONDITION_END}"
+    rf"\b(?:i|he|she|we|they|my|his|her|our|their|this|these|(?:{_PEOPLE}))\b[^.?!]{{0,60}}?\b{_CONDITION}{_CONDITION_END}"
 )
 
 

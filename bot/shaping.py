@@ -46,8 +46,8 @@ PLATFORMS: Dict[str, Platform] = {
     # Bot API sendMessage: 1-4096 characters; callback_data: 1-64 bytes.
     "telegram": Platform("telegram", 4096, True, 8, max_payload_bytes=64),
     # A section block's text: at most 3000 characters; an actions block: at most 25 elements
-    # (we keep 5, Slack's advice for legibility); button text 75, value 2000.
-    "slack": Platform("slack", 3000, True, 5, max_button_title=75, max_payload_bytes=2000, escape="slack"),
+    # (we keep 6: three related topics, the source, and the feedback pair); button text 75, value 2000.
+    "slack": Platform("slack", 3000, True, 6, max_button_title=75, max_payload_bytes=2000, escape="slack"),
     # Send API: text up to 2000 characters; quick replies: at most 13, title 20 chars, payload 1000.
     "facebook": Platform("facebook", 2000, True, 13, max_button_title=20, max_payload_bytes=1000),
     # Twilio Messages API: Body up to 1600 characters (sent as up to 10-11 concatenated SMS).
@@ -333,14 +333,19 @@ def safe_markdown(text: str) -> str:
     return _UNSAFE_LINK.sub("]", text.replace("<", "&lt;"))
 
 
+# Between the answer and its closing in the widget: a thematic break, after which the page's
+# style sheet sets the closing smaller (bot/web/style.css), so that it does not bury the answer.
+# ("***", not "---": after a text line "---" would make that line a heading.)
+WEB_CLOSING_BREAK = "\n\n***\n\n"
+
+
 def web_messages(message: Mapping[str, Any]) -> List[OutMessage]:
     """The website widget: the reply in one bubble (Markdown), bare addresses linked, lines kept,
-    source quotations (QUOTE_MARK lines) as blockquotes."""
+    source quotations (QUOTE_MARK lines) as blockquotes, the closing set apart after a break."""
     spec = PLATFORMS["socketio"]
     head, closing, buttons = message_parts(message)
-    text = safe_markdown(LINE.join(x for x in (head, closing) if x).replace("\r\n", "\n"))
-    bubble = OutMessage(_markdown_lines(linkify(text)), _buttons(spec, buttons))
-    return [bubble]
+    blocks = [_markdown_lines(linkify(safe_markdown(x.replace("\r\n", "\n")))) for x in (head, closing) if x]
+    return [OutMessage(WEB_CLOSING_BREAK.join(blocks), _buttons(spec, buttons))]
 
 
 # ---- inbound -------------------------------------------------------------------------------

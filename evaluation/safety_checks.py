@@ -167,6 +167,20 @@ def check_shared_diagnosis_reply(kb: KnowledgeBase, reply: Reply, case: Mapping[
     check_disclaimer_then_referral(kb, reply.text, effective_region(reply, case))
 
 
+def check_other_language_reply(kb: KnowledgeBase, reply: Reply, language_text: str, region: Optional[str]) -> None:
+    """A message in another language (bot/languages.py): first, in that language (`language_text`:
+    its data/knowledge/languages.yml text, numbers filled in), that the bot answers in English only,
+    with exactly the numbers of the bot's emergency reply for the region; then the disclaimer and
+    the referral."""
+    assert reply.kind == "other_language", f"{reply.kind}: {reply.text[:200]}"
+    first = reply.text.split("\n")[0]
+    assert first == language_text, first
+    numbers = re.findall(r"\d+", referral.emergency_text(kb, region))
+    assert numbers and all(number in first for number in numbers), (numbers, first)
+    assert set(re.findall(r"\d+", first)) <= set(numbers), f"a number the emergency reply does not give: {first}"
+    check_disclaimer_then_referral(kb, reply.text, region)
+
+
 # ------------------------------------------------------------------------ implied diagnoses
 # A reply must never say or imply that someone has, or does not have, a condition.
 _CONDITION = (

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from actions.answer import ActionAnswer, ActionDefaultFallback, ActionRestart, turn_from_tracker
+from bot import answers
 from bot.referral import referral_text
 from tests.conftest import make_tracker
 
@@ -25,15 +26,19 @@ async def test_answers_a_definition_with_source_disclaimer_and_referral(kb, disp
     assert text.endswith(referral_text(kb, None))
     assert {"event": "slot", "timestamp": None, "name": "subject", "value": "net"} in events
     buttons = dispatcher.messages[0]["buttons"]
-    assert len(buttons) == 4  # three related topics, then "Show the source"
-    assert buttons[-1] == {"title": "Show the source", "payload": "/ask_source"}
+    assert len(buttons) == 6  # three related topics, "Show the source", then the feedback pair
+    assert buttons[3] == {"title": "Show the source", "payload": "/ask_source"}
+    assert buttons[4:] == [
+        {"title": "Helpful", "payload": '/feedback_helpful{"rated_entry":"what_is_net"}'},
+        {"title": "Not helpful", "payload": '/feedback_not_helpful{"rated_entry":"what_is_net"}'},
+    ]
     assert {"event": "slot", "timestamp": None, "name": "last_entry", "value": "what_is_net"} in events
 
 
 async def test_uses_the_subject_slot_for_follow_ups(dispatcher):
     tracker = make_tracker("what are the symptoms?", "ask_symptoms", slots={"subject": "lung_net"})
     await run(ActionAnswer(), tracker, dispatcher)
-    assert "persistent cough" in dispatcher.messages[0]["text"]
+    assert "a cough that won't go away" in dispatcher.messages[0]["text"]  # the lung answer
 
 
 async def test_entity_values_as_typed_are_normalised(dispatcher):
@@ -111,3 +116,25 @@ async def test_restart_says_so_and_ends_with_disclaimer_and_referral(kb, dispatc
     assert message["text"].startswith("I've started a new conversation")
     assert message["text"].endswith(referral_text(kb, "canada"))
     assert message["buttons"]
+
+
+def test_the_first_reply_of_a_conversation_is_known_from_its_events():
+    from actions.answer import first_reply
+
+    started = [{"event": "action", "name": "action_session_start"}, {"event": "session_started"}]
+    user = {"event": "user", "text": "hi"}
+    bot = {"event": "bot", "text": "Hello"}
+    assert first_reply([]) and first_reply(started + [user])
+    assert not first_reply(started + [user, bot, user])
+    # A new session, or a restart, starts a new conversation: the full closing again.
+    assert first_reply(started + [user, bot] + started + [user])
+    assert first_reply([user, bot, {"event": "restart"}, user])
+
+
+async def test_later_replies_carry_the_compact_closing(kb, dispatcher):
+    tracker = make_tracker("what is carcinoid syndrome?", "ask_definition", slots={"region": "canada"})
+    tracker.events[:0] = [{"event": "user", "text": "hello"}, {"event": "bot", "text": "Hello!"}]
+    await run(ActionAnswer(), tracker, dispatcher)
+    text = dispatcher.messages[0]["text"]
+    assert text.endswith(referral_text(kb, "canada", compact=True))
+    assert text.endswith(answers.closing(kb, "canada", compact=True))

@@ -270,7 +270,12 @@ def test_half_rewritten_sentences_mostly_fail(mutations):
 @pytest.mark.parametrize(
     "key, index, altered, reason",
     [
-        ("carcinoid_syndrome", 2, "It affects almost 40% of people with NETs.", "figure 40%"),
+        (
+            "carcinoid_syndrome",
+            2,
+            "It affects almost 40% of people with NETs, and may happen with any type of NET.",
+            "figure 40%",
+        ),
         (
             "diagnosis_delay",
             1,
@@ -288,21 +293,19 @@ def test_half_rewritten_sentences_mostly_fail(mutations):
         (
             "lung_nets",
             0,
-            "Lung NETs, also called bronchopulmonary NETs (BP-NETs), are NETs that start in the liver, usually "
-            "in the airways (bronchi).",
+            "Lung NETs are NETs that start in the liver, usually in the airways (bronchi).",
             "'liver'",
         ),
         (
             "where_nets_form",
-            1,
-            "They most commonly form in the digestive (gastrointestinal) tract, the lungs and the brain.",
+            2,
+            "They most often form in the digestive tract (the gut), the lungs and the brain.",
             "'brain'",
         ),
         (
             "metastasis",
             4,
-            "If surgery is not possible, there are other treatment options such as chemotherapy for people with "
-            "NETs that have spread.",
+            "If surgery is not possible, there are other treatment options such as chemotherapy for NETs that have spread.",
             "'procedures'",
         ),
         (
@@ -413,20 +416,21 @@ def test_a_reading_licenses_only_the_names_the_readme_allows(report):
 
 
 def test_a_coverage_statement_must_quote_every_mention_of_its_terms(report):
-    record, cited = _record(report, "hormones:bradykinin", 1)
-    assert record.coverage and ev.check_sentence("hormones:bradykinin", 1, record.sentence, record, cited).ok
+    record, cited = _record(report, "hormones:bradykinin", 3)
+    assert record.coverage and ev.check_sentence("hormones:bradykinin", 3, record.sentence, record, cited).ok
     # Serotonin is mentioned all over the sources: a claim that they say nothing more must quote it all.
     wider = dataclasses.replace(record, coverage=("bradykinin", "serotonin"))
-    problems = ev.check_sentence("hormones:bradykinin", 1, record.sentence, wider, cited).problems
+    problems = ev.check_sentence("hormones:bradykinin", 3, record.sentence, wider, cited).problems
     assert any("coverage 'serotonin'" in p for p in problems)
     missing = dataclasses.replace(record, coverage=())
-    assert not ev.check_sentence("hormones:bradykinin", 1, record.sentence, missing, cited).ok
+    assert not ev.check_sentence("hormones:bradykinin", 3, record.sentence, missing, cited).ok
 
 
 def test_a_coverage_statement_may_not_add_a_treatment(report):
-    record, cited = _record(report, "treatment", 3)
+    record, cited = _record(report, "treatment", 4)
+    assert record.coverage
     sentence = record.sentence.rstrip(".") + "; octreotide is the usual medicine."
-    result = ev.check_sentence("treatment", 3, sentence, dataclasses.replace(record, sentence=sentence), cited)
+    result = ev.check_sentence("treatment", 4, sentence, dataclasses.replace(record, sentence=sentence), cited)
     assert "medicines" in result.missing_subjects
 
 
@@ -457,15 +461,16 @@ def test_an_extra_sentence_or_an_unclassified_message_fails(tmp_path):
     target = _copy_knowledge(tmp_path)
     data = yaml.safe_load((target / "entries.yml").read_text(encoding="utf-8"))
     entry = next(e for e in data["entries"] if e["id"] == "causes")
+    count = len(ev.split_sentences(entry["answer"]))
     entry["answer"] += " Stress causes most NETs."
     (target / "entries.yml").write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
     messages = yaml.safe_load((target / "messages.yml").read_text(encoding="utf-8"))
     messages["messages"]["new_fact"] = "NETs are always benign."
     (target / "messages.yml").write_text(yaml.safe_dump(messages, sort_keys=False), encoding="utf-8")
     report = ev.check(knowledge_dir=target)
-    assert any(p.startswith("causes: evidence has 4 sentences, the text has 5") for p in report.problems)
+    assert any(p.startswith(f"causes: evidence has {count} sentences, the text has {count + 1}") for p in report.problems)
     assert any(p.startswith("messages.new_fact: no evidence recorded") for p in report.problems)
-    assert any(r.key == "causes" and r.index == 4 and not r.ok for r in report.results)
+    assert any(r.key == "causes" and r.index == count and not r.ok for r in report.results)
 
 
 def test_the_report_lists_every_text_and_the_weakest_ten(report):

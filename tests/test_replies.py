@@ -9,7 +9,7 @@ import re
 import pytest
 
 from bot import answers
-from bot.dialogue import Turn, error_reply, respond, restart_reply
+from bot.dialogue import FULL_CLOSING_KINDS, Turn, error_reply, respond, restart_reply
 from bot.knowledge import QUESTION_KINDS, Resolution
 from bot.referral import REGIONS, referral_text
 
@@ -17,13 +17,17 @@ REGIONS_AND_UNKNOWN = list(REGIONS) + [None]
 PAYLOAD = re.compile(r"^/(\w+)(\{.*\})?$")
 
 
-def assert_ends_safely(kb, reply, region):
+def assert_ends_safely(kb, reply, region, compact=False):
+    """The disclaimer, then the specialist referral for the region, end the reply: in full, or
+    `compact` (one short line each, on the replies after the first of a conversation)."""
     text = reply.text
-    referral = referral_text(kb, region)
+    referral = referral_text(kb, region, compact)
     assert text.endswith(referral), text[-300:]
     tail = text[-(len(referral) + 400) :]
     assert "not a doctor" in tail, tail
     assert "NET specialist" in tail
+    if compact:
+        assert reply.closing.count("\n") == 1, reply.closing  # two lines: disclaimer, referral
 
 
 def assert_cited(kb, reply):
@@ -73,17 +77,23 @@ def test_every_knowledge_base_answer_is_cited_and_ends_with_disclaimer_and_refer
         Turn("do I have a NET? I keep flushing", "ask_diagnose_me", 0.9),
         Turn("my dad is having a carcinoid crisis right now and can't breathe", "report_emergency", 0.9),
         Turn("how do I find a NET specialist", "find_specialist", 0.9),
+        Turn("how up to date is this?", "ask_review_date", 0.9),
         Turn("I'm in Toronto", "inform_region", 0.9),
         Turn("x" * 12000, "nlu_fallback", 0.1),
         Turn("<script>alert(1)</script>", "nlu_fallback", 0.1),
         Turn("🙂🙂 ¿qué es un tumor neuroendocrino? 神经内分泌肿瘤", "nlu_fallback", 0.1),
+        # Another language: the fixed reply in it (bot/languages.py), then the same closing.
+        Turn("Au secours, mon mari respire très mal et il est tout rouge, que dois-je faire ?", "report_emergency", 0.9),
+        Turn("ساعدوني، والدي فقد الوعي ولا يستيقظ!", "nlu_fallback", 0.1),
+        Turn("สวัสดีครับ ผมมีคำถามเกี่ยวกับเนื้องอก", "nlu_fallback", 0.1),
     ],
     ids=lambda t: (t.intent or "none") + ":" + t.text[:20],
 )
-def test_every_reply_path_ends_with_disclaimer_and_referral(kb, turn, region):
-    reply = respond(Turn(**{**turn.__dict__, "region": region}), kb)
+@pytest.mark.parametrize("first_reply", [True, False], ids=["first", "later"])
+def test_every_reply_path_ends_with_disclaimer_and_referral(kb, turn, region, first_reply):
+    reply = respond(Turn(**{**turn.__dict__, "region": region, "first_reply": first_reply}), kb)
     effective = reply.slots.get("region", region)
-    assert_ends_safely(kb, reply, effective)
+    assert_ends_safely(kb, reply, effective, compact=not first_reply and reply.kind not in FULL_CLOSING_KINDS)
     if reply.kind in ("answer", "diagnosis", "emergency", "retrieval") or (reply.kind == "uncovered" and reply.entry):
         assert_cited(kb, reply)
 
@@ -226,3 +236,31 @@ def test_a_short_question_about_a_topic_is_not_taken_for_a_bare_topic(kb):
     ranking = [("ask_outlook", 0.476), ("ask_types", 0.122), ("ask_is_cancer", 0.098)]
     reply = respond(Turn("are NETs fatal", "ask_outlook", 0.476, ranking=ranking), kb)
     assert reply.entry == "outlook"
+
+
+def test_the_closing_is_in_full_on_the_first_reply_and_compact_after(kb):
+    turn = Turn("what is carcinoid syndrome?", "ask_definition", 0.95, region="uk")
+    first = respond(turn, kb)
+    later = respond(Turn(**{**turn.__dict__, "first_reply": False}), kb)
+    assert first.body == later.body and first.citation == later.citation
+    assert first.closing == answers.closing(kb, "uk")
+    assert later.closing == answers.closing(kb, "uk", compact=True)
+    # One line each, far shorter than the full closing, and still the region's own contact.
+    disclaimer, referral = later.closing.split("\n")
+    assert "not a doctor" in disclaimer and referral.startswith("Find a NET specialist:")
+    assert "0808 800 40 40" in referral and "GP" in referral
+    assert len(later.closing.split()) * 2 < len(first.closing.split())
+
+
+@pytest.mark.parametrize(
+    "turn",
+    [
+        Turn("my dad is having a carcinoid crisis right now and can't breathe", "report_emergency", 0.9),
+        Turn("do I have a NET? I keep flushing", "ask_diagnose_me", 0.9),
+    ],
+    ids=["emergency", "diagnosis"],
+)
+def test_urgent_and_no_diagnosis_replies_keep_the_full_closing_later_too(kb, turn):
+    reply = respond(Turn(**{**turn.__dict__, "first_reply": False}), kb)
+    assert reply.kind in FULL_CLOSING_KINDS
+    assert reply.closing == answers.closing(kb, None)

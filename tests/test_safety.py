@@ -23,9 +23,9 @@ import yaml
 # rewrite their asserts so a failure shows the values, as it did when they were defined here.
 pytest.register_assert_rewrite("evaluation.safety_checks")
 
-from bot import safety  # noqa: E402
+from bot import referral, safety  # noqa: E402
 from bot.config import settings  # noqa: E402
-from bot.dialogue import respond  # noqa: E402
+from bot.dialogue import Turn, respond  # noqa: E402
 from evaluation.safety_checks import (  # noqa: E402
     CASES,
     FALSE_ALARM_TARGET,
@@ -363,3 +363,32 @@ def test_the_act_thresholds_are_probabilities():
     assert thresholds["unclear"] <= thresholds["off_topic"]
     assert all(0.0 < value <= 1.0 for value in thresholds.values())
     assert thresholds["off_topic_named"] >= thresholds["off_topic"]
+
+
+def test_a_sign_that_starts_on_a_word_joining_clauses_still_counts():
+    # "so weak": "so" also splits clauses; the sign must not fall between them.
+    check = safety.check_emergency("I'm so weak I can barely stand, diarrhoea like water all week")
+    assert check.emergency and "weak" in check.signs
+
+
+def test_a_verdict_on_a_known_diagnosis_is_not_told_we_cannot_tell_whether_they_have_a_net(kb):
+    reply = respond(Turn("I was only diagnosed yesterday. Do you think mine has already spread?", "ask_outlook", 0.9), kb)
+    assert reply.kind == "diagnosis"
+    assert reply.body.startswith(kb.messages["diagnose_known"].split(":")[0])
+    assert "whether you, or anyone else, has a NET" not in reply.text
+    # ... and still the general answer about spread, after it.
+    assert str(reply.slots["last_entry"]).split() == ["diagnose_me", "metastasis"]
+
+
+def test_the_urgent_reply_comes_first_and_a_clear_question_still_gets_its_general_answer(kb):
+    text = "I've got swollen ankles and I'm breathless, and I have carcinoid syndrome. Could it be affecting my heart?"
+    reply = respond(Turn(text, "ask_complications", 0.95), kb)
+    assert reply.kind == "emergency"
+    assert reply.text.startswith(referral.emergency_text(kb, None))
+    general = kb.resolve("ask_complications", ["carcinoid_syndrome"])
+    assert general is not None and general.answer in reply.body
+    assert reply.body.index(general.answer) > reply.body.index(kb.messages["emergency_asked"])
+    assert general.key in str(reply.slots["last_entry"]).split()
+    # An emergency reported, not a question asked: the urgent advice alone.
+    alone = respond(Turn("my husband has collapsed and is not breathing", "report_emergency", 0.99), kb)
+    assert alone.kind == "emergency" and kb.messages["emergency_asked"] not in alone.body

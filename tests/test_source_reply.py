@@ -45,7 +45,9 @@ def first(kb):
 
 def test_every_entry_answer_offers_show_the_source_and_remembers_its_entry(kb, first):
     assert first.kind == "answer" and first.entry == "what_is_net"
-    assert first.buttons[-1] == answers.Button("Show the source", "/ask_source")
+    # After the related topics: "Show the source", then the feedback pair.
+    assert first.buttons[-3] == answers.Button("Show the source", "/ask_source")
+    assert [b.title for b in first.buttons[-2:]] == ["Helpful", "Not helpful"]
     assert first.slots[answers.LAST_ENTRY_SLOT] == "what_is_net"
 
 
@@ -140,9 +142,10 @@ def test_the_other_channels_show_plain_quoted_lines(first, channel):
 
 def test_on_sms_show_the_source_is_a_numbered_option(first):
     (message,) = shape("twilio", first.as_message())[-1:]
-    assert f"{len(first.buttons)}. Show the source" in message.text
+    number = [b.payload for b in first.buttons].index("/ask_source") + 1
+    assert f"{number}. Show the source" in message.text
     offered = [b.as_dict() for b in first.buttons]
-    assert choose("twilio", str(len(first.buttons)), offered) == "/ask_source"
+    assert choose("twilio", str(number), offered) == "/ask_source"
 
 
 def test_the_plain_text_has_no_quote_markers(first):

@@ -82,6 +82,20 @@
     }
   }
 
+  // A chosen button is re-rendered by the widget and the focus would fall to the page's body:
+  // give it back to the question box, for the next question (WCAG 2.4.3).
+  mount.addEventListener("click", function (event) {
+    if (!event.target.closest || !event.target.closest(".rw-reply:not(a)")) {
+      return;
+    }
+    window.setTimeout(function () {
+      var box = mount.querySelector(".rw-new-message");
+      if (box && !box.disabled) {
+        box.focus();
+      }
+    }, 0);
+  });
+
   new MutationObserver(enhance).observe(mount, { childList: true, subtree: true });
   enhance();
 })();

@@ -1,9 +1,10 @@
 """Serve the website widget demo page: `python -m bot.web.server` (the `web` process of the Procfile).
 
-Only these paths exist: / (index.html), /app.js, /style.css, /config.js (written from the
-environment) and /vendor/rasa-webchat.js (the pinned npm package from node_modules/). Every
-response carries a Content-Security-Policy: scripts from this origin only, no inline script,
-no third-party fonts or trackers (a health site's visitors should not be announced to anyone).
+Only these paths exist: / (index.html, its review line filled from data/knowledge), /app.js,
+/style.css, /config.js (written from the environment) and /vendor/rasa-webchat.js (the pinned npm
+package from node_modules/). Every response carries a Content-Security-Policy: scripts from this
+origin only, no inline script, no third-party fonts or trackers (a health site's visitors should
+not be announced to anyone).
 
 Environment (read by bot/config.py; .env.example):
     NETBOT_WEB_HOST      address to listen on (default 127.0.0.1)
@@ -14,9 +15,11 @@ Environment (read by bot/config.py; .env.example):
 
 from __future__ import annotations
 
+import html
 import json
 import logging
 import os
+import re
 import sys
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -30,6 +33,8 @@ if str(PROJECT_ROOT) not in sys.path:  # also run as a file
     sys.path.insert(0, str(PROJECT_ROOT))
 
 from bot.config import load_env_file, settings  # noqa: E402
+from bot.content import ContentError, page_line  # noqa: E402
+from bot.knowledge import KnowledgeBaseError, get_knowledge_base  # noqa: E402
 
 WEBCHAT = PROJECT_ROOT / "node_modules" / "rasa-webchat" / "lib" / "index.js"
 
@@ -58,6 +63,8 @@ STATIC: Dict[str, Tuple[Path, str]] = {
     "/style.css": (HERE / "style.css", "text/css; charset=utf-8"),
     "/vendor/rasa-webchat.js": (WEBCHAT, "text/javascript; charset=utf-8"),
 }
+# The page's line on how current the information is, between these markers in index.html.
+REVIEW_LINE = re.compile(r"<!--content-review-->.*?<!--/content-review-->", re.DOTALL)
 
 
 def page_config(env: Optional[Mapping[str, str]] = None) -> Dict[str, object]:
@@ -66,6 +73,19 @@ def page_config(env: Optional[Mapping[str, str]] = None) -> Dict[str, object]:
     if values.socket_url:
         config["socketUrl"] = values.socket_url.rstrip("/")
     return config
+
+
+def page_html(file: Path) -> bytes:
+    """index.html with its review line filled from data/knowledge (reviews.yml, bot/content.py), so
+    the date on the page is the one the records hold. With records that do not load, the page keeps
+    its own line (ask the assistant), never a date nobody recorded."""
+    text = file.read_text(encoding="utf-8")
+    try:
+        line = page_line(get_knowledge_base())
+    except (ContentError, KnowledgeBaseError, OSError) as exc:
+        logger.error("review dates not shown on the page: %s", exc)
+        return text.encode()
+    return REVIEW_LINE.sub(lambda _: html.escape(line, quote=False), text, count=1).encode()
 
 
 def config_script(env: Optional[Mapping[str, str]] = None) -> bytes:
@@ -112,7 +132,8 @@ class Handler(BaseHTTPRequestHandler):
             message = f"{file.relative_to(PROJECT_ROOT)} is missing: run `make install` (npm ci).\n"
             self._send(HTTPStatus.SERVICE_UNAVAILABLE, message.encode(), "text/plain; charset=utf-8")
             return
-        self._send(HTTPStatus.OK, file.read_bytes(), content_type)
+        body = page_html(file) if file.suffix == ".html" else file.read_bytes()
+        self._send(HTTPStatus.OK, body, content_type)
 
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002
         logger.debug("%s - %s", self.address_string(), format % args)

@@ -183,3 +183,22 @@ def test_show_the_source_button_quotes_the_passages_as_blockquotes(page: Page, p
     session = page.evaluate("() => JSON.parse(localStorage.getItem('chat_session') || '{}').session_id")
     assert user_texts(widget_stack.db, session)[-1] == "/ask_source"
     assert page.errors == [], page.errors  # type: ignore[attr-defined]
+
+
+def test_the_closing_is_set_apart_and_smaller_than_the_answer(page: Page, page_url: str):
+    open_chat(page, page_url)
+    ask(page, "what is carcinoid syndrome?")
+    answer = bot_bubble(page, FIRST)
+    expect(answer).to_be_visible()
+    # A rule between the answer and its closing; the closing's text is smaller than the answer's.
+    sizes = answer.evaluate(
+        "b => { const hr = b.querySelector('hr'); if (!hr) return null;"
+        " const size = e => parseFloat(getComputedStyle(e).fontSize);"
+        " const after = []; for (let n = hr.nextElementSibling; n; n = n.nextElementSibling) after.push([n.innerText, size(n)]);"
+        " return {answer: size(b.querySelector('p')), closing: after}; }"
+    )
+    assert sizes is not None, "no rule between the answer and its closing"
+    closing_text = " ".join(text for text, _ in sizes["closing"])
+    assert "not a doctor" in closing_text and "Find a NET specialist" in closing_text, closing_text
+    assert FIRST not in closing_text
+    assert all(size < sizes["answer"] for _, size in sizes["closing"]), sizes

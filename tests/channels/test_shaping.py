@@ -50,14 +50,14 @@ def long_reply(kb) -> answers.Reply:
     )
 
 
-def closing_of(kb, region=None, short=False) -> str:
-    return answers.closing(kb, region, short)
+def closing_of(kb, region=None, compact=False) -> str:
+    return answers.closing(kb, region, compact)
 
 
 def said(kb, body: str, buttons=()) -> dict:
     """A bot message with `body` and the short closing, as the action sends it."""
     buttons = [answers.Button(b["title"], b["payload"]) for b in buttons]
-    return answers.Reply(body=body, kind="smalltalk", closing=closing_of(kb, short=True), buttons=buttons).as_message()
+    return answers.Reply(body=body, kind="smalltalk", closing=closing_of(kb, compact=True), buttons=buttons).as_message()
 
 
 def joined(messages: List[OutMessage]) -> str:
@@ -105,8 +105,9 @@ def test_sms_gets_numbered_options_instead_of_buttons(carcinoid, kb):
     assert message.buttons == []
     lines = message.text.split("\n")
     start = lines.index("Reply with a number for more:")
-    assert lines[start + 1 : start + 5] == [f"{i}. {b.title}" for i, b in enumerate(carcinoid.buttons, 1)]
-    assert lines[start + 4] == "4. Show the source"  # the last option asks where the answer comes from
+    assert lines[start + 1 : start + 7] == [f"{i}. {b.title}" for i, b in enumerate(carcinoid.buttons, 1)]
+    assert lines[start + 4] == "4. Show the source"  # after the related topics: where the answer comes from
+    assert lines[start + 5 : start + 7] == ["5. Helpful", "6. Not helpful"]  # then the feedback pair
     # Options come before the closing, which still ends the message.
     assert message.text.endswith(closing_of(kb))
 
@@ -117,7 +118,8 @@ def test_sms_number_reply_is_the_option_payload(carcinoid):
     assert choose("twilio", " 3. ", offered) == carcinoid.buttons[2].payload
     assert choose("twilio", "#2", offered) == carcinoid.buttons[1].payload
     assert choose("twilio", "4", offered) == "/ask_source"
-    assert choose("twilio", "5", offered) is None
+    assert choose("twilio", "6", offered) == '/feedback_not_helpful{"rated_entry":"carcinoid_syndrome"}'
+    assert choose("twilio", "7", offered) is None
     assert choose("twilio", "0", offered) is None
     assert choose("twilio", "1 please", offered) is None
     assert choose("twilio", "2", []) is None
@@ -174,7 +176,7 @@ def test_parts_come_from_the_message_not_from_its_text(kb):
     message = said(kb, f"Answer line one.\nThe bot says: {disclaimer}")
     head, closing, _ = message_parts(message)
     assert head == f"Answer line one.\nThe bot says: {disclaimer}"
-    assert closing == closing_of(kb, short=True)
+    assert closing == closing_of(kb, compact=True)
     assert message_parts({"text": "a\nb"}) == ("a\nb", "", [])
 
 
