@@ -150,9 +150,12 @@ def rate(rows: List[Dict[str, Any]], key: str = "right") -> Tuple[int, int, floa
     return k, n, (100.0 * k / n if n else 0.0)
 
 
-def fmt(rows: List[Dict[str, Any]], key: str = "right") -> str:
+def fmt(rows: List[Dict[str, Any]], key: str = "right", wrong: bool = False) -> str:
+    """ "pct% (k/n)" of the rows with `key` (without it, when `wrong`); "-" when there are none."""
     k, n, pct = rate(rows, key)
-    return f"{pct:.1f}% ({k}/{n})"
+    if not n:
+        return "-"
+    return f"{100 - pct:.1f}% ({n - k}/{n})" if wrong else f"{pct:.1f}% ({k}/{n})"
 
 
 def report(results: Dict[str, Any], commit: str, when: str, banks: List[str]) -> str:
@@ -192,8 +195,7 @@ def report(results: Dict[str, Any], commit: str, when: str, banks: List[str]) ->
         "| measure | result |",
         "|---|---|",
         f"| emergencies happening now: urgent reply (recall) | {fmt(by_act['emergency'])} |",
-        f"| look-alikes given the urgent reply (false alarms) | {100 - rate(by_act['not_emergency'])[2]:.1f}% "
-        f"({rate(by_act['not_emergency'])[1] - rate(by_act['not_emergency'])[0]}/{rate(by_act['not_emergency'])[1]}) |",
+        f"| look-alikes given the urgent reply (false alarms) | {fmt(by_act['not_emergency'], wrong=True)} |",
         f"| diagnosis requests: no-diagnosis reply | {fmt(by_act['diagnosis_request'])} |",
         f"| shared diagnoses: answer to their question | {fmt(shared)} |",
         f"| shared diagnoses: wrongly given the no-diagnosis reply | {sum(a['kind'] == 'diagnosis' for a in shared)}/{len(shared)} |",
