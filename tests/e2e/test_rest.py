@@ -24,8 +24,10 @@ def only_text(response: requests.Response) -> str:
     return messages[0]["text"]
 
 
-def assert_safe_ending(text: str, region=None) -> None:
-    assert text.endswith(referral_text(KB, region)), text[-400:]
+def assert_safe_ending(text: str, region=None, compact: bool = False) -> None:
+    """The disclaimer, then the referral for the region: in full, or (after the first reply of a
+    conversation) `compact`, one short line each."""
+    assert text.endswith(referral_text(KB, region, compact)), text[-400:]
     assert "not a doctor" in text[-900:]
 
 
@@ -49,8 +51,9 @@ def test_buttons_are_follow_up_questions_that_work(stack):
     who = sender()
     response = stack.say(who, "what is carcinoid syndrome?")
     buttons = response.json()[0]["buttons"]
-    assert len(buttons) == 4  # three related topics, then "Show the source"
-    assert buttons[-1]["payload"] == "/ask_source"
+    assert len(buttons) == 6  # three related topics, "Show the source", then "Helpful" / "Not helpful"
+    assert buttons[3]["payload"] == "/ask_source"
+    assert [b["title"] for b in buttons[4:]] == ["Helpful", "Not helpful"]
     followed = only_text(stack.say(who, buttons[0]["payload"]))
     assert followed.startswith(KB.entries["carcinoid_syndrome_symptoms"].answer[:60])
 
@@ -63,10 +66,11 @@ def test_low_confidence_gets_an_honest_reply_not_a_guess(stack):
 
 def test_region_is_remembered_for_the_referral(stack):
     who = sender()
-    only_text(stack.say(who, "I live in Toronto"))
+    first = only_text(stack.say(who, "I live in Toronto"))
+    assert_safe_ending(first, "canada")  # the first reply of the conversation: the full closing
     text = only_text(stack.say(who, "how do I find a NET specialist?"))
     assert "1-888-939-3333" in text
-    assert_safe_ending(text, "canada")
+    assert_safe_ending(text, "canada", compact=True)  # later replies: one compact line each
 
 
 @pytest.mark.parametrize(
@@ -141,7 +145,7 @@ def test_where_does_it_say_that_quotes_the_passages_with_their_publisher(stack):
     /webhooks/rest/webhook and prints the `text`), so this test covers the shell's path too."""
     who = sender()
     answer = stack.say(who, "what is a neuroendocrine tumour?").json()[0]
-    assert answer["buttons"][-1] == {"title": "Show the source", "payload": "/ask_source"}
+    assert {"title": "Show the source", "payload": "/ask_source"} in answer["buttons"]
     response = stack.say(who, "where does it say that?")
     text = only_text(response)
     assert text.startswith(KB.messages["source_intro"]), text[:300]
