@@ -104,8 +104,12 @@ def test_telegram_message_gets_the_answer_with_inline_buttons(channel_stack, sta
     assert "parse_mode" not in sent.form  # plain text: nothing in a reply is read as markup
     keyboard = json.loads(sent.form["reply_markup"])["inline_keyboard"]
     assert [row[0]["callback_data"] for row in keyboard][0] == SYMPTOMS_PAYLOAD
-    assert all(len(row) == 1 for row in keyboard) and len(keyboard) == 4
-    assert keyboard[-1][0] == {"text": "Show the source", "callback_data": "/ask_source"}
+    assert all(len(row) == 1 for row in keyboard) and len(keyboard) == 6
+    assert keyboard[3][0] == {"text": "Show the source", "callback_data": "/ask_source"}
+    assert [row[0] for row in keyboard[4:]] == [
+        {"text": "Helpful", "callback_data": '/feedback_helpful{"rated_entry":"carcinoid_syndrome"}'},
+        {"text": "Not helpful", "callback_data": '/feedback_not_helpful{"rated_entry":"carcinoid_syndrome"}'},
+    ]
     assert keyboard[0][0]["text"] == "Symptoms of carcinoid syndrome"
 
 
@@ -177,7 +181,7 @@ def test_telegram_show_the_source_button_quotes_the_passages(channel_stack, stan
     telegram(channel_stack, telegram_update("telegram_message.json", chat))
     (first,) = stand_in.wait_for(sent_to_chat(chat))
     keyboard = json.loads(first.form["reply_markup"])["inline_keyboard"]
-    assert keyboard[-1][0]["callback_data"] == "/ask_source"
+    assert keyboard[3][0]["callback_data"] == "/ask_source"
     telegram(channel_stack, telegram_update("telegram_callback_query.json", chat, "/ask_source"))
     replies = stand_in.wait_for(sent_to_chat(chat), count=2)
     assert_carcinoid_sources(replies[1].form["text"])
@@ -262,8 +266,10 @@ def test_slack_message_gets_the_answer_with_buttons(channel_stack, stand_in: Sta
     assert_carcinoid_answer(section["text"]["text"])
     assert message["text"] == section["text"]["text"]
     values = [element["value"] for element in actions["elements"]]
-    assert values[0] == SYMPTOMS_PAYLOAD and len(values) == 4
-    assert values[-1] == "/ask_source"
+    assert values[0] == SYMPTOMS_PAYLOAD and len(values) == 6
+    assert (
+        values[3] == "/ask_source" and values[4].startswith("/feedback_helpful") and values[5].startswith("/feedback_not_helpful")
+    )
     assert all(len(e["text"]["text"]) <= PLATFORMS["slack"].max_button_title for e in actions["elements"])
 
 
@@ -415,9 +421,10 @@ def test_facebook_show_the_source_quotes_the_passages_and_ends_with_the_closing(
     (answer,) = stand_in.wait_for(messages_to(psid))
     offered = answer.json["message"]["quick_replies"]
     # The other titles are too long for Messenger's 20 characters, so every quick reply is numbered.
-    assert offered[-1] == {"content_type": "text", "title": "4. Show the source", "payload": "/ask_source"}
+    assert offered[3] == {"content_type": "text", "title": "4. Show the source", "payload": "/ask_source"}
+    assert [o["title"] for o in offered[4:]] == ["5. Helpful", "6. Not helpful"]
     assert "\n4. Show the source\n" in answer.json["message"]["text"]
-    press = facebook_press(psid, how, offered[-1]["title"], offered[-1]["payload"])
+    press = facebook_press(psid, how, offered[3]["title"], offered[3]["payload"])
     assert facebook_post(channel_stack, press, fb_signature(press)).status_code == 200
     # Messenger events are handled before the response: the whole reply is at the stand-in.
     replies = [r.json["message"] for r in stand_in.recorded(messages_to(psid))[1:]]
@@ -510,6 +517,23 @@ def test_twilio_numbered_reply_picks_the_option(channel_stack, stand_in: StandIn
     sent = stand_in.wait_for(texts_to(number), count=before + 1)
     reply = "\n\n".join(r.form["Body"] for r in sent[before:])
     assert FOLLOW_UP in reply
+    assert_safe_ending(sent[-1].form["Body"])
+
+
+def test_twilio_reply_6_rates_the_answer_not_helpful_and_gets_the_starter_suggestions(channel_stack, stand_in: StandIn):
+    number = phone()
+    url = f"{channel_stack.url}/webhooks/twilio/webhook"
+    first = sms(number, "what is carcinoid syndrome?")
+    twilio_post(channel_stack, first, twilio_sign(url, first))
+    answer = stand_in.wait_for(texts_to(number))
+    assert "\n5. Helpful\n6. Not helpful\n" in answer[-1].form["Body"]
+    choice = sms(number, "6")
+    assert twilio_post(channel_stack, choice, twilio_sign(url, choice)).status_code == 200
+    sent = stand_in.wait_for(texts_to(number), count=len(answer) + 1)
+    reply = "\n\n".join(r.form["Body"] for r in sent[len(answer) :])
+    assert reply.startswith("Thank you for telling me")
+    assert "Sources:" not in reply  # never a second medical answer
+    assert "1. What a neuroendocrine tumour" in reply  # the starter suggestions, numbered
     assert_safe_ending(sent[-1].form["Body"])
 
 

@@ -46,7 +46,11 @@ SCRIPT = [
     "what causes NETs?",
     "thank you",
 ]
-CONTEXT_CHECKS = {2: "The main symptoms of carcinoid syndrome", 4: "In Canada, the Canadian Cancer Society"}
+# The subject carried to turn 2, and the region to turn 4 (a later reply: the compact referral line).
+CONTEXT_CHECKS = {
+    2: "The main symptoms of carcinoid syndrome",
+    4: "Find a NET specialist: Canadian Cancer Society, 1-888-939-3333",
+}
 ACTIONS_TOKEN = "scale-actions-token-" + uuid.uuid4().hex
 
 
