@@ -56,8 +56,11 @@ def page_url(widget_stack: Stack, page_port: int) -> Iterator[str]:
         yield f"{address}/"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
+    """One Chromium per test module, closed when the module ends: while Playwright's sync API is
+    open it keeps an event loop running in the thread, so an async test module (test_origins.py)
+    must not run while another module's browser is still open, whatever the order."""
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: `make browser` installs Debian's chromium")
     from playwright.sync_api import expect, sync_playwright

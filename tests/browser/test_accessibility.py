@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 from typing import Iterator, List
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, WAIT_MS
+from tests.browser.conftest import WAIT_MS
 from tests.browser.test_widget import FIRST, FOLLOW_UP, LAUNCHER, ask, bot_bubble, open_chat
 from tests.servers import PROJECT_ROOT
 
@@ -44,25 +43,6 @@ RUN_AXE = """tags => axe.run(document, {runOnly: {type: 'tag', values: tags}, re
     rule: v.id, impact: v.impact, help: v.help,
     nodes: v.nodes.map(n => ({target: n.target.join(' '), html: n.html.slice(0, 200), why: n.failureSummary}))
   })))"""
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    """This module's own Chromium (the conftest's `page` uses it), launched as the conftest launches
-    the session's, and closed when the module ends: while the sync Playwright API is open it keeps an
-    event loop running in the thread, and the async test of test_origins.py, which runs after this
-    module and before test_widget.py opens the session's Chromium, could not start its own loop."""
-    from playwright.sync_api import sync_playwright
-
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: `make browser` installs Debian's chromium")
-    expect.set_options(timeout=WAIT_MS)
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 def axe_violations(page: Page) -> List[dict]:
