@@ -201,7 +201,7 @@ def _decide(
     # see first?") still gets its general answer after the no-diagnosis sentence.
     if decision.act == acts.DIAGNOSIS_REQUEST:
         asked = _asked(turn, text, mentions, subjects, kb)
-        return _diagnosis_reply(kb, subjects, region, asked, about_known=decision.about_known)
+        return _diagnosis_reply(kb, text, subjects, region, asked, about_known=decision.about_known)
 
     # "Where does it say that?": the quoted passages behind the last answer.
     # ("What's that one called?" asks for a name, not the source.)
@@ -479,8 +479,17 @@ def _emergency_reply(
     return reply
 
 
+# What a verdict on a known diagnosis asks about (bot/safety.py `about_known`): its grade or stage,
+# or whether it has spread (subjects.yml values).
+_KNOWN_DIAGNOSIS_TOPICS = (
+    ("grading", re.compile(r"\b(?:grade|graded|stage|staged)\b", re.IGNORECASE)),
+    ("metastasis", re.compile(r"\b(?:spread\w*|metasta\w*|come back|came back|returned|grown)\b", re.IGNORECASE)),
+)
+
+
 def _diagnosis_reply(
     kb: KnowledgeBase,
+    text: str,
     subjects: Sequence[Mention],
     region: Optional[str],
     asked: Tuple[Optional[str], Optional[Resolution]] = (None, None),
@@ -507,6 +516,12 @@ def _diagnosis_reply(
         and (resolution is None or answer.key != resolution.key)
     ):
         resolution, heading = answer, "diagnose_me_asked"
+    elif about_known:
+        # "Has mine spread?" names no symptoms: what the sources say about what was asked.
+        topic = next((subject for subject, words in _KNOWN_DIAGNOSIS_TOPICS if words.search(text)), None)
+        general = kb.resolve("ask_definition", [topic]) if topic else None
+        if general is not None:
+            resolution, heading = general, "diagnose_me_asked"
     if resolution is not None:
         parts.append(f"{kb.messages[heading]} {resolution.answer}")
         sources.extend(resolution.sources)
@@ -518,7 +533,9 @@ def _diagnosis_reply(
         sources=sources,
         buttons=[answers.button_for(kb, "diagnosis_first_steps"), answers.source_button(kb)],
     )
-    reply.slots[answers.LAST_ENTRY_SLOT] = " ".join(["diagnose_me"] + ([resolution.key] if resolution else []))
+    # (The sentence about a known diagnosis states no medical fact: it has no evidence to show.)
+    lead = [] if about_known else ["diagnose_me"]
+    reply.slots[answers.LAST_ENTRY_SLOT] = " ".join(lead + ([resolution.key] if resolution else []))
     return reply
 
 

@@ -75,6 +75,7 @@ class AnswerMatcher:
         self.markers = [
             ("emergency", _squash(str(kb.contacts["emergency"]["note"]))),
             ("diagnosis", _squash(messages["diagnose_me"])),
+            ("diagnosis", _squash(messages["diagnose_known"])),
             ("uncovered", _squash(messages["uncovered"].split("{what}")[0])),
             ("fallback", _squash(messages["fallback"])),
         ]
