@@ -195,7 +195,7 @@ def _decide(
 
     # 2. Emergencies, whatever else the message says.
     if decision.act == acts.EMERGENCY:
-        return _emergency_reply(kb, region, _asked(turn, text, mentions, subjects, kb) if _clear_question(turn) else None)
+        return _emergency_reply(kb, region, _asked(turn, text, mentions, subjects, kb)[1] if _clear_question(turn) else None)
 
     # 3. Never diagnose; but a general question asked alongside ("I think I have a NET, who do I
     # see first?") still gets its general answer after the no-diagnosis sentence.
@@ -460,16 +460,14 @@ def _clear_question(turn: Turn) -> bool:
     return turn.intent in QUESTION_KINDS and float(turn.confidence or 0.0) >= settings().emergency_answer_min_confidence
 
 
-def _emergency_reply(
-    kb: KnowledgeBase, region: Optional[str], asked: Optional[Tuple[Optional[str], Optional[Resolution]]]
-) -> Reply:
+def _emergency_reply(kb: KnowledgeBase, region: Optional[str], resolution: Optional[Resolution]) -> Reply:
     """Urgent-care advice first. When the message also asks a clear question ("I'm breathless
     and have carcinoid syndrome, could it be my heart?"), the general answer follows, said to be
-    for when it is not happening now: a look-alike taken for an emergency still gets its answer."""
+    for when it is not happening now: a look-alike taken for an emergency still gets its answer
+    (`resolution`: the entry answering that question, if any)."""
     parts = [referral.emergency_text(kb, region), str(kb.contacts["emergency"]["note"])]
     sources = ["ipsen-2019", "netday-article"]
     keys = ["emergency.intro", "emergency.note"]
-    resolution = asked[1] if asked else None
     if resolution is not None:
         parts.append(f"{kb.messages['emergency_asked']} {resolution.answer}")
         sources.extend(resolution.sources)

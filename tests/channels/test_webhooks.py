@@ -506,14 +506,22 @@ def test_twilio_sms_gets_the_answer_with_numbered_options(channel_stack, stand_i
     assert_safe_ending(bodies[-1])
 
 
-def test_twilio_numbered_reply_picks_the_option(channel_stack, stand_in: StandIn):
+def twilio_answer_then_choose(channel_stack, stand_in: StandIn, option: str) -> Tuple[str, List[Any]]:
+    """Ask "what is carcinoid syndrome?" by SMS, then reply with a number: the sender and the
+    messages the answer took (those after them are the reply to the choice)."""
     number = phone()
     url = f"{channel_stack.url}/webhooks/twilio/webhook"
     first = sms(number, "what is carcinoid syndrome?")
     twilio_post(channel_stack, first, twilio_sign(url, first))
-    before = len(stand_in.wait_for(texts_to(number)))
-    choice = sms(number, "1")
+    answer = stand_in.wait_for(texts_to(number))
+    choice = sms(number, option)
     assert twilio_post(channel_stack, choice, twilio_sign(url, choice)).status_code == 200
+    return number, answer
+
+
+def test_twilio_numbered_reply_picks_the_option(channel_stack, stand_in: StandIn):
+    number, answer = twilio_answer_then_choose(channel_stack, stand_in, "1")
+    before = len(answer)
     sent = stand_in.wait_for(texts_to(number), count=before + 1)
     reply = "\n\n".join(r.form["Body"] for r in sent[before:])
     assert FOLLOW_UP in reply
@@ -521,14 +529,8 @@ def test_twilio_numbered_reply_picks_the_option(channel_stack, stand_in: StandIn
 
 
 def test_twilio_reply_6_rates_the_answer_not_helpful_and_gets_the_starter_suggestions(channel_stack, stand_in: StandIn):
-    number = phone()
-    url = f"{channel_stack.url}/webhooks/twilio/webhook"
-    first = sms(number, "what is carcinoid syndrome?")
-    twilio_post(channel_stack, first, twilio_sign(url, first))
-    answer = stand_in.wait_for(texts_to(number))
+    number, answer = twilio_answer_then_choose(channel_stack, stand_in, "6")
     assert "\n5. Helpful\n6. Not helpful\n" in answer[-1].form["Body"]
-    choice = sms(number, "6")
-    assert twilio_post(channel_stack, choice, twilio_sign(url, choice)).status_code == 200
     sent = stand_in.wait_for(texts_to(number), count=len(answer) + 1)
     reply = "\n\n".join(r.form["Body"] for r in sent[len(answer) :])
     assert reply.startswith("Thank you for telling me")
@@ -538,14 +540,8 @@ def test_twilio_reply_6_rates_the_answer_not_helpful_and_gets_the_starter_sugges
 
 
 def test_twilio_reply_4_shows_the_source_with_plain_quote_marks(channel_stack, stand_in: StandIn):
-    number = phone()
-    url = f"{channel_stack.url}/webhooks/twilio/webhook"
-    first = sms(number, "what is carcinoid syndrome?")
-    twilio_post(channel_stack, first, twilio_sign(url, first))
-    answer = stand_in.wait_for(texts_to(number))
+    number, answer = twilio_answer_then_choose(channel_stack, stand_in, "4")
     assert "\n4. Show the source\n" in answer[-1].form["Body"]
-    choice = sms(number, "4")
-    assert twilio_post(channel_stack, choice, twilio_sign(url, choice)).status_code == 200
     # Twilio messages are handled before the response: the whole reply is at the stand-in.
     bodies = [r.form["Body"] for r in stand_in.recorded(texts_to(number))[len(answer) :]]
     assert bodies, "no reply to option 4"
