@@ -85,6 +85,13 @@ class AnswerMatcher:
         """The (whitespace-squashed) answer text of `entry` or `entry:variant`."""
         return dict(self.answers)[key]
 
+    def gives(self, key: str, reply: str) -> bool:
+        """Whether the reply gives that answer anywhere (`uncovered`: says the sources do not cover
+        something), e.g. as the second part of a compound question."""
+        if key == "uncovered":
+            return dict(self.markers)["uncovered"] in _squash(reply)
+        return self.answer(key) in _squash(reply)
+
     def entry(self, reply: str) -> Optional[str]:
         """The answer the reply gives first (a compound question's reply gives two)."""
         text = _squash(reply)

@@ -77,7 +77,7 @@ def score_questions(say: Say, matcher: AnswerMatcher, items: List[Dict[str, Any]
             "given": right or (expect != "uncovered" and matcher.answer(expect) in _squash(reply)),
         }
         if item.get("also"):
-            row["also_answered"] = matcher.answer(str(item["also"])) in _squash(reply)
+            row["also_answered"] = matcher.gives(str(item["also"]), reply)
         return row
 
     with ThreadPoolExecutor(max_workers=4) as pool:
