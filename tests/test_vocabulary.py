@@ -79,3 +79,41 @@ def test_no_name_belongs_to_two_subjects(kb):
         for name in subject.names:
             owners.setdefault(name.lower(), set()).add(subject.value)
     assert not {name: values for name, values in owners.items() if len(values) > 1}
+
+
+def test_phrase_patterns_find_exactly_what_the_token_patterns_find(kb):
+    """The speed-up of bot/nlp.py (token patterns turned into phrase patterns) changes no match,
+    typos and multi-word names included."""
+    import spacy
+
+    from bot.nlp import english_words
+
+    nlp = spacy.blank("en")
+
+    def tokenize(text):
+        return [t.text for t in nlp.make_doc(text) if not t.is_space]
+
+    token_patterns = vocabulary.build_patterns(kb, tokenize, english_words())
+    phrase_patterns = vocabulary.as_phrase_patterns(token_patterns, tokenize)
+    assert any(isinstance(p["pattern"], str) for p in phrase_patterns)
+    assert len(phrase_patterns) > len(token_patterns)
+
+    def ruler(patterns, **config):
+        pipeline = spacy.blank("en")
+        pipeline.add_pipe("entity_ruler", config={"overwrite_ents": True, "validate": False, **config}).add_patterns(patterns)
+        return pipeline
+
+    slow, fast = ruler(token_patterns), ruler(phrase_patterns, phrase_matcher_attr="LOWER")
+    texts = [
+        "My husband has a nueroendocrine tumor in his pancreas and carcinoid sindrome",
+        "what are GEP-NETs and pNETs, and is a BP-NET the same as a lung carcinoid?",
+        "WHAT IS A NEUROENDOCRINE TUMOUR",
+        "diarhea and flushing after 5-HT, VIP and MEN1",
+        "insulinomas, gastrinomas, glucagonoma, vipoma; small bowel NETs with liver mets",
+        "we're in the UK, I live in Toronto",
+        "hello there",
+        "",
+    ]
+    for text in texts:
+        found = [[(e.start, e.end, e.label_, e.ent_id_) for e in pipeline(text).ents] for pipeline in (slow, fast)]
+        assert found[0] == found[1], text

@@ -462,7 +462,16 @@ def create_action_app(token: Optional[str]) -> Any:
     return app
 
 
+def _keep_tensorflow_out() -> None:
+    """The action server runs no TensorFlow model, but thinc (under spaCy) imports TensorFlow
+    whenever it is installed, and Rasa installs it: over 300 MB of memory for nothing. A None
+    entry in sys.modules makes that import fail, and thinc carries on without it (results/bench.md)."""
+    if "tensorflow" not in sys.modules:
+        sys.modules["tensorflow"] = None  # type: ignore[assignment]
+
+
 def run_actions(print_only: bool) -> int:
+    _keep_tensorflow_out()
     config = _common_environment(os.environ)
     host, port = config.actions_host, config.actions_port
     token = config.actions_token or None
