@@ -1,7 +1,8 @@
 """Fixtures for the channel tests: API stand-ins and the real servers with every channel on.
 
 test_webhooks.py starts servers: its marker (`channels`, tests/conftest.py) keeps it out of
-`make unit`; the pure tests beside it (shaping, credentials) run there.
+`make unit`, as test_middleware.py's own `pytestmark` does (a Sanic app in the test process);
+the pure tests beside them (shaping, credentials) run there.
 """
 
 from __future__ import annotations

@@ -1,12 +1,18 @@
 """Facebook Messenger, on top of Rasa's connector (fbmessenger), made strict and non-blocking.
 
-Differences from rasa.core.channels.facebook:
-- Webhook POSTs must be signed: X-Hub-Signature-256 (HMAC-SHA256 of the raw body with the app
-  secret), or, from older senders, X-Hub-Signature (HMAC-SHA1). Anything else gets 403 and is
-  not processed (Rasa's answers 200 "not validated", accepts any hashlib algorithm the caller
-  names and compares digests with ==).
+Its own webhook routes, built on the parent's event parsing (Messenger.message / postback) and
+get_metadata: Rasa's blueprint (rasa.core.channels.facebook.FacebookInput.blueprint) cannot carry
+it without faking its check. Its POST /webhook reads only X-Hub-Signature, so a request signed
+with X-Hub-Signature-256 alone is answered 200 "not validated" and dropped; it names the digest
+from the header (any hashlib attribute, md5 included) and compares with ==; and it hands events
+to Rasa's Messenger, which builds a MessengerClient from the page token alone (no app secret,
+no graph_url) and Rasa's MessengerBot (blocking calls, unshaped replies), for the first event
+of a batch only. Its GET answers a wrong verify token with 200. Differences:
+- Request middleware: webhook POSTs must be signed: X-Hub-Signature-256 (HMAC-SHA256 of the raw
+  body with the app secret), or, from older senders, X-Hub-Signature (HMAC-SHA1). Anything else
+  gets 403 and is not processed. A body that is not JSON gets 400, one that is not a page event 404.
 - The subscription check (GET hub.mode=subscribe&hub.verify_token=...) answers 403 on a wrong token.
-- Every messaging event of a batch is handled (Rasa's stops after the first).
+- Every messaging event of a batch is handled.
 - Replies are shaped by bot.shaping: at most 2000 characters a message, disclaimer + referral
   whole in the last one, follow-ups as quick replies (titles of at most 20 characters; longer
   ones are listed in full in the text and the quick replies numbered).
@@ -32,7 +38,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.serving.channels.base import MessagingInput, ShapedOutput, add_health_route, guarded
+from bot.serving.channels.base import MessagingInput, ShapedOutput, add_health_route, check_webhook, guarded
 from bot.shaping import OutMessage, inbound_text
 
 logger = logging.getLogger(__name__)
@@ -137,9 +143,23 @@ class SafeFacebookInput(MessagingInput, FacebookInput):
     def get_output_channel(self) -> OutputChannel:
         return SafeMessengerBot(self.client())
 
+    async def check(self, request: Request) -> Optional[HTTPResponse]:
+        """The signature, then the body: a page event, kept for the route as request.ctx.payload."""
+        sha256, sha1 = request.headers.get("X-Hub-Signature-256"), request.headers.get("X-Hub-Signature")
+        if not signature_valid(self.fb_secret, request.body, sha256, sha1):
+            logger.warning("facebook: webhook with a missing or wrong signature refused")
+            return response.text("invalid signature", status=403)
+        try:
+            request.ctx.payload = json.loads(request.body)
+        except ValueError:
+            return response.text("invalid JSON", status=400)
+        if not isinstance(request.ctx.payload, dict) or request.ctx.payload.get("object") != "page":
+            return response.text("not a page event", status=404)
+        return None
+
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         on_new_message = guarded(on_new_message)
-        fb_webhook = add_health_route(Blueprint("fb_webhook", __name__))
+        fb_webhook = check_webhook(add_health_route(Blueprint("fb_webhook", __name__)), self.check)
         client = self.client()
 
         @fb_webhook.route("/webhook", methods=["GET"])
@@ -152,19 +172,7 @@ class SafeFacebookInput(MessagingInput, FacebookInput):
 
         @fb_webhook.route("/webhook", methods=["POST"])
         async def webhook(request: Request) -> HTTPResponse:
-            if not signature_valid(
-                self.fb_secret, request.body, request.headers.get("X-Hub-Signature-256"), request.headers.get("X-Hub-Signature")
-            ):
-                logger.warning("facebook: webhook with a missing or wrong signature refused")
-                return response.text("invalid signature", status=403)
-            try:
-                payload = json.loads(request.body)
-            except ValueError:
-                return response.text("invalid JSON", status=400)
-            if not isinstance(payload, dict) or payload.get("object") != "page":
-                return response.text("not a page event", status=404)
-            messenger = SafeMessenger(client, on_new_message)
-            await messenger.handle(payload, self.get_metadata(request))
+            await SafeMessenger(client, on_new_message).handle(request.ctx.payload, self.get_metadata(request))
             return response.text("EVENT_RECEIVED")
 
         return fb_webhook

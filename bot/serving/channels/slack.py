@@ -1,12 +1,20 @@
-"""Slack, on top of Rasa's connector (slack_sdk), with shaped replies.
+"""Slack: Rasa's connector and its webhook route, with shaped replies and the body checks its
+route lacks, added as blueprint request middleware.
 
-Rasa's connector already checks X-Slack-Signature / X-Slack-Request-Timestamp (HMAC-SHA256 of
-"v0:<timestamp>:<body>" with the signing secret, at most 5 minutes old) and answers 400 to a bad
-one; that is kept. Differences:
+Rasa's route (rasa.core.channels.slack.SlackInput.blueprint) checks X-Slack-Signature /
+X-Slack-Request-Timestamp (HMAC-SHA256 of "v0:<timestamp>:<body>" with the signing secret, at
+most 5 minutes old) and answers 400 to a bad one; it hands each user message to the channel
+core's guard in the background and answers Slack at once. Added:
+- Request middleware, before Rasa's route, for signed requests only (an unsigned one is left to
+  Rasa's 400, its body unread): a body Rasa's route would fail on with a 500 gets 400 (not a
+  JSON object, an `event` that is not an object, an interaction payload that is not JSON or
+  lacks its user); an interaction the bot does not act on gets an empty 200 (Rasa's route
+  answers most with a 500); a content type other than the two Slack sends, compared exactly as
+  Rasa's route compares it, gets 415 (Rasa's route answers 200 and drops the message).
+- The Events API URL check (`url_verification`) is answered as Slack expects,
+  {"challenge": ...}, by that middleware (Rasa's route returns a bare JSON string).
 - Replies are shaped by bot.shaping: mrkdwn-escaped, at most 3000 characters (a section
   block's limit), disclaimer + referral whole in the last message, follow-ups as buttons.
-- The Events API URL check (`url_verification`) is answered as Slack expects, {"challenge": ...}
-  (Rasa's connector returns a bare JSON string).
 - `api_base_url` points the Web API client elsewhere (a stand-in in the tests); default
   https://slack.com/api/.
 """
@@ -25,7 +33,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.serving.channels.base import MessagingInput, ShapedOutput, add_health_route, guarded
+from bot.serving.channels.base import MessagingInput, ShapedOutput, check_webhook, guarded
 from bot.shaping import OutMessage
 
 logger = logging.getLogger(__name__)
@@ -63,6 +71,15 @@ class SafeSlackBot(ShapedOutput, SlackBot):
         await self._post_message(channel=recipient, text=message.text, blocks=blocks, unfurl_links=False)
 
 
+def _bad_body(what: str) -> HTTPResponse:
+    return response.text(f"The body must be {what}.", status=HTTPStatus.BAD_REQUEST)
+
+
+def _object_or_absent(body: Dict[str, Any], key: str) -> bool:
+    """Rasa's route reads body.get(key, {}) as an object."""
+    return key not in body or isinstance(body[key], dict)
+
+
 class SafeSlackInput(MessagingInput, SlackInput):
     """credentials.yml key: bot.serving.channels.slack.SafeSlackInput"""
 
@@ -89,61 +106,42 @@ class SafeSlackInput(MessagingInput, SlackInput):
     def get_output_channel(self, channel: Optional[str] = None, thread_id: Optional[str] = None) -> OutputChannel:
         return SafeSlackBot(self.slack_token, channel or self.slack_channel, thread_id, self.proxy, self.api_base_url)
 
+    async def check(self, request: Request) -> Optional[HTTPResponse]:
+        """The body of a signed request, as Rasa's route will read it (module docstring)."""
+        if not self.is_request_from_slack_authentic(request):
+            return None  # Rasa's route answers 400
+        content_type = request.headers.get("content-type")
+        if content_type == "application/json":
+            try:
+                event = request.json
+            except Exception:
+                event = None
+            if not isinstance(event, dict) or not _object_or_absent(event, "event"):
+                return _bad_body("a Slack event")
+            if event.get("type") == "url_verification" or "challenge" in event:
+                return response.json({"challenge": event.get("challenge")})
+            return None
+        if content_type == "application/x-www-form-urlencoded":
+            try:
+                payload = json.loads(request.form["payload"][0])
+            except Exception:
+                payload = None
+            if not isinstance(payload, dict):
+                return _bad_body("a Slack interaction payload")
+            actions = payload.get("actions")
+            if actions and not (isinstance(actions, list) and isinstance(actions[0], dict)):
+                return _bad_body("a Slack interaction payload")
+            if not self._is_interactive_message(payload) or self._get_interactive_response(payload["actions"][0]) is None:
+                return response.text("")  # nothing the bot acts on
+            user = payload.get("user")
+            if (
+                not isinstance(user, dict)
+                or "id" not in user
+                or not all(_object_or_absent(payload, k) for k in ("message", "channel"))
+            ):
+                return _bad_body("a Slack interaction payload with its user")
+            return None
+        return response.text("Unsupported content type.", status=HTTPStatus.UNSUPPORTED_MEDIA_TYPE)
+
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        on_new_message = guarded(on_new_message)
-        slack_webhook = add_health_route(Blueprint("slack_webhook", __name__))
-
-        @slack_webhook.route("/webhook", methods=["POST"])
-        async def webhook(request: Request) -> HTTPResponse:
-            if not self.is_request_from_slack_authentic(request):
-                return response.text(
-                    "Message is not properly signed with a valid X-Slack-Signature header", status=HTTPStatus.BAD_REQUEST
-                )
-            content_type = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
-            if content_type == "application/json":
-                try:
-                    output = request.json
-                except Exception:
-                    output = None
-                if not isinstance(output, dict):
-                    return response.text("The body must be a Slack event.", status=HTTPStatus.BAD_REQUEST)
-                if output.get("type") == "url_verification" or "challenge" in output:
-                    return response.json({"challenge": output.get("challenge")})
-                if not self._is_user_message(output):
-                    return response.text("Bot message delivered.")
-                event = output.get("event") or {}
-                metadata = self.get_metadata(request) or {
-                    "out_channel": event.get("channel"),
-                    "thread_id": event.get("thread_ts", event.get("ts")),
-                    "users": output.get("authed_users") or [],
-                }
-                if not self._is_supported_channel(output, metadata):
-                    logger.warning("slack: message on unsupported channel %s", metadata.get("out_channel"))
-                    return response.text("channel not supported.")
-                conversation_id = self._get_conversation_id(
-                    event.get("user", ""), metadata.get("out_channel"), metadata.get("thread_id")
-                )
-                return await self.process_message(
-                    request,
-                    on_new_message,
-                    text=self._sanitize_user_message(event.get("text", ""), metadata.get("users")),
-                    sender_id=conversation_id,
-                    metadata=metadata,
-                )
-            if content_type == "application/x-www-form-urlencoded":
-                try:
-                    payload = json.loads(request.form["payload"][0])
-                except Exception:
-                    return response.text("The body must carry a Slack interaction payload.", status=HTTPStatus.BAD_REQUEST)
-                if self._is_interactive_message(payload):
-                    text = self._get_interactive_response(payload["actions"][0])
-                    if text is not None:
-                        metadata = self.get_metadata(request)
-                        conversation_id = self._get_conversation_id(
-                            payload["user"]["id"], metadata.get("out_channel"), metadata.get("thread_id")
-                        )
-                        return await self.process_message(request, on_new_message, text, conversation_id, metadata)
-                return response.text("")
-            return response.text("Unsupported content type.", status=HTTPStatus.UNSUPPORTED_MEDIA_TYPE)
-
-        return slack_webhook
+        return check_webhook(super().blueprint(guarded(on_new_message)), self.check, methods=("GET", "POST"))

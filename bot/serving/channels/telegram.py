@@ -1,9 +1,18 @@
 """Telegram, on top of Rasa's connector (aiogram 2), made safe to run unattended.
 
-Differences from rasa.core.channels.telegram:
-- Updates must carry Telegram's `X-Telegram-Bot-Api-Secret-Token` header, equal to the
-  `secret_token` we registered the webhook with (otherwise 403, nothing is processed). Rasa's
-  check (a getMe call per update, comparing the bot's user name) proves nothing about the sender.
+Its own webhook route, built on the parent's helpers (_is_button, _is_edited_message,
+_is_user_message, _is_location, get_metadata): Rasa's blueprint
+(rasa.core.channels.telegram.TelegramInput.blueprint) cannot carry it without faking its check.
+Its /webhook calls getMe on every update and refuses the update unless the bot's user name
+equals `verify` (so it would have to be set to the name getMe returns: a Bot API call per
+update that proves nothing about the sender, and an update fails when the Bot API is slow or
+down); its /set_webhook (GET or POST) registers the webhook without a secret token, after which
+every update would be refused here; an update without a message (a chat-member update, a press
+on a button of an inline-mode message) fails with a 500 that Telegram retries; one output
+channel serves every update and button presses are never acknowledged. Differences:
+- Request middleware: updates must carry Telegram's `X-Telegram-Bot-Api-Secret-Token` header,
+  equal to the `secret_token` we registered the webhook with (otherwise 403, nothing is
+  processed); a body that is not a Telegram Update gets 400.
 - The webhook is registered when the server has started, with that secret token; if Telegram
   cannot be reached the server still starts and says so (POST /webhooks/telegram/set_webhook
   retries). Rasa's connector refuses to start instead.
@@ -32,7 +41,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.serving.channels.base import MessagingInput, ShapedOutput, add_health_route, guarded
+from bot.serving.channels.base import MessagingInput, ShapedOutput, add_health_route, check_webhook, guarded
 from bot.shaping import OutMessage, inbound_text
 
 logger = logging.getLogger(__name__)
@@ -115,13 +124,22 @@ class SafeTelegramInput(MessagingInput, TelegramInput):
         finally:
             await bot.close_session()
 
-    def _authentic(self, request: Request) -> bool:
+    async def check(self, request: Request) -> Optional[HTTPResponse]:
+        """The secret token, then the body: an Update, kept for the route as request.ctx.update."""
         given = request.headers.get(SECRET_HEADER, "")
-        return hmac.compare_digest(given.encode("utf-8"), self.secret_token.encode("utf-8"))
+        if not hmac.compare_digest(given.encode("utf-8"), self.secret_token.encode("utf-8")):
+            logger.warning("telegram: update without the right secret token refused")
+            return response.json({"error": "invalid secret token"}, status=403)
+        try:
+            body = request.json
+            request.ctx.update = Update(**(json.loads(body) if isinstance(body, str) else body))
+        except Exception:
+            return response.json({"error": "the body must be a Telegram Update object"}, status=400)
+        return None
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         on_new_message = guarded(on_new_message)
-        telegram_webhook = add_health_route(Blueprint("telegram_webhook", __name__))
+        telegram_webhook = check_webhook(add_health_route(Blueprint("telegram_webhook", __name__)), self.check)
 
         @telegram_webhook.listener("after_server_start")
         async def register(app: Any, loop: Any) -> None:
@@ -134,17 +152,7 @@ class SafeTelegramInput(MessagingInput, TelegramInput):
 
         @telegram_webhook.route("/webhook", methods=["POST"])
         async def message(request: Request) -> HTTPResponse:
-            if not self._authentic(request):
-                logger.warning("telegram: update without the right secret token refused")
-                return response.json({"error": "invalid secret token"}, status=403)
-            try:
-                body = request.json
-                if isinstance(body, str):
-                    body = json.loads(body)
-                update = Update(**body)
-            except Exception:
-                return response.json({"error": "the body must be a Telegram Update object"}, status=400)
-
+            update: Update = request.ctx.update
             out = self.get_output_channel()
             try:
                 if self._is_button(update):

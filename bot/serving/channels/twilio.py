@@ -1,18 +1,27 @@
-"""Twilio SMS (and WhatsApp via Twilio), on top of Rasa's connector, with signatures and SMS shaping.
+"""Twilio SMS (and WhatsApp via Twilio): Rasa's connector and its webhook route, with signatures
+and SMS shaping added through Sanic's blueprint middleware.
 
-Differences from rasa.core.channels.twilio:
-- X-Twilio-Signature is checked (HMAC-SHA1 of the public webhook URL + the sorted form
-  parameters, with the auth token, as twilio.request_validator computes it); a missing or wrong
-  one gets 403 and nothing is processed. Rasa's connector checks nothing. Set `webhook_url` to
-  the exact public URL configured in Twilio when the server runs behind a proxy; without it the
-  URL is rebuilt from the request (X-Forwarded-Proto / X-Forwarded-Host are honoured).
+What Rasa's route (rasa.core.channels.twilio.TwilioInput.blueprint) does is kept: From and Body
+(or a location) become a UserMessage for our output channel, "¡" is read as "@". Added:
+- Request middleware, before Rasa's route: X-Twilio-Signature is checked (HMAC-SHA1 of the
+  public webhook URL + the sorted form parameters, with the auth token, as
+  twilio.request_validator computes it); a missing or wrong one gets 403 and nothing is
+  processed (Rasa's route checks nothing). Set `webhook_url` to the exact public URL configured
+  in Twilio when the server runs behind a proxy; without it the URL is rebuilt from the request
+  (X-Forwarded-Proto / X-Forwarded-Host are honoured). No From, or neither Body nor a location:
+  400. The route is then given the signed form, blank fields included (Sanic's request.form
+  drops them, and Rasa's route fails in silence on the empty Body of a picture-only MMS).
+- The handler Rasa's route calls is the channel core's guard, after turning a reply of "2" back
+  into the second option's payload (read from the conversation's last bot message in the
+  tracker store of the app, which a server-start listener gives the channel).
+- Response middleware: Rasa's route answers 204; Twilio gets 200 with an empty TwiML document
+  instead, as before: Twilio reads an incoming-message webhook's answer as TwiML (text/xml),
+  and an empty <Response> says "no reply here" explicitly.
 - Replies are shaped by bot.shaping for SMS: at most 1600 characters a message (Twilio's
   limit), numbered "(1/2)" when split, disclaimer + referral whole in the last one, typographic
   punctuation turned into plain ASCII (keeps messages in the cheaper GSM-7 encoding), and the
-  follow-up buttons listed as "Reply with a number". A reply of "2" is turned back into the
-  second option's payload, read from the conversation's last bot message in the tracker store.
-- Sending runs in a worker thread (the Twilio client blocks), errors are logged, and the
-  webhook answers Twilio with an empty TwiML document.
+  follow-up buttons listed as "Reply with a number". Sending runs in a worker thread (the
+  Twilio client blocks) and errors are logged.
 - `api_base_url` points the client elsewhere (a stand-in in the tests); default https://api.twilio.com.
 """
 
@@ -27,14 +36,14 @@ from urllib.parse import parse_qs
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from rasa.core.channels.twilio import TwilioInput, TwilioOutput
 from rasa.shared.core.events import BotUttered
-from sanic import Blueprint, response
-from sanic.request import Request
+from sanic import Blueprint, Sanic, response
+from sanic.request import Request, RequestParameters
 from sanic.response import HTTPResponse
 from twilio.http.http_client import TwilioHttpClient
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
-from bot.serving.channels.base import MessagingInput, ShapedOutput, add_health_route, guarded
+from bot.serving.channels.base import MessagingInput, ShapedOutput, check_webhook, guarded, is_webhook_route
 from bot.shaping import OutMessage, choose, inbound_text, sms_segments
 
 logger = logging.getLogger(__name__)
@@ -44,13 +53,12 @@ TIMEOUT_SECONDS = 15
 _TWILIO_HOST = re.compile(r"^https://[a-z0-9.-]*twilio\.com")
 
 
-def form_params(request: Request) -> Dict[str, str]:
-    """The form fields, blank ones included (Twilio signs them all; sanic's request.form drops them)."""
+def form_params(request: Request) -> RequestParameters:
+    """The form fields, blank ones included (Twilio signs them all; Sanic's request.form drops them)."""
     content_type = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
     if content_type != "application/x-www-form-urlencoded":
-        return {}
-    parsed = parse_qs(request.body.decode("utf-8", "replace"), keep_blank_values=True)
-    return {key: values[0] for key, values in parsed.items()}
+        return RequestParameters()
+    return RequestParameters(parse_qs(request.body.decode("utf-8", "replace"), keep_blank_values=True))
 
 
 class RebasedHttpClient(TwilioHttpClient):
@@ -101,6 +109,7 @@ class SafeTwilioInput(MessagingInput, TwilioInput):
     """credentials.yml key: bot.serving.channels.twilio.SafeTwilioInput"""
 
     channel_name = "twilio"
+    app: Optional[Sanic] = None  # the server's app, once started (its agent's tracker store)
 
     @classmethod
     def from_settings(cls, credentials: Dict[str, Any]) -> InputChannel:
@@ -138,16 +147,27 @@ class SafeTwilioInput(MessagingInput, TwilioInput):
         query = f"?{request.query_string}" if request.query_string else ""
         return f"{scheme}://{host}{request.path}{query}"
 
-    def authentic(self, request: Request, params: Dict[str, str]) -> bool:
+    def authentic(self, request: Request, params: RequestParameters) -> bool:
         signature = request.headers.get("X-Twilio-Signature")
         if not signature:
             return False
         return bool(self.validator.validate(self.public_url(request), params, signature))
 
-    @staticmethod
-    async def last_buttons(request: Request, sender: str) -> List[Dict[str, Any]]:
+    async def check(self, request: Request) -> Optional[HTTPResponse]:
+        """The signature and the fields Rasa's route needs; then the route reads the signed form."""
+        params = form_params(request)
+        if not self.authentic(request, params):
+            logger.warning("twilio: request without a valid X-Twilio-Signature refused")
+            return response.text("invalid signature", status=403)
+        located = params.get("Latitude") and params.get("Longitude")
+        if not params.get("From") or (params.get("Body") is None and not located):
+            return response.text("From and Body are required", status=400)
+        request.parsed_form = params  # type: ignore[assignment]  # what request.form gives Rasa's route
+        return None
+
+    async def last_buttons(self, sender: str) -> List[Dict[str, Any]]:
         """The buttons of the bot's last message to this sender (for numbered replies)."""
-        agent = getattr(request.app.ctx, "agent", None)
+        agent = getattr(self.app.ctx, "agent", None) if self.app else None
         store = getattr(agent, "tracker_store", None)
         if store is None:
             return []
@@ -162,31 +182,23 @@ class SafeTwilioInput(MessagingInput, TwilioInput):
         return []
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        on_new_message = guarded(on_new_message)
-        twilio_webhook = add_health_route(Blueprint("twilio_webhook", __name__))
+        guarded_message = guarded(on_new_message)
 
-        @twilio_webhook.route("/webhook", methods=["POST"])
-        async def message(request: Request) -> HTTPResponse:
-            params = form_params(request)
-            if not self.authentic(request, params):
-                logger.warning("twilio: request without a valid X-Twilio-Signature refused")
-                return response.text("invalid signature", status=403)
-            sender = params.get("From")
-            text = params.get("Body")
-            if params.get("Latitude") and params.get("Longitude"):
-                text = f"/locationData{{'Latitude': {params['Latitude']},'Longitude': {params['Longitude']}}}"
-            if not sender or text is None:
-                return response.text("From and Body are required", status=400)
-            # Some carriers turn @ into ¡ in SMS.
-            text = inbound_text(text.replace("¡", "@"))
-            picked = choose("twilio", text, await self.last_buttons(request, sender))
-            out = self.get_output_channel()
-            try:
-                await on_new_message(
-                    UserMessage(picked or text, out, sender, input_channel=self.name(), metadata=self.get_metadata(request))
-                )
-            except Exception:
-                logger.exception("twilio: message handling failed")
-            return response.text(EMPTY_TWIML, content_type="text/xml")
+        async def handler(message: UserMessage) -> None:
+            message.text = inbound_text(message.text or "")
+            message.text = choose("twilio", message.text, await self.last_buttons(str(message.sender_id))) or message.text
+            await guarded_message(message)
+
+        twilio_webhook = check_webhook(super().blueprint(handler), self.check)
+
+        @twilio_webhook.listener("before_server_start")
+        async def remember_app(app: Sanic, _: Any) -> None:
+            self.app = app
+
+        @twilio_webhook.middleware("response")
+        async def empty_twiml(request: Request, answer: HTTPResponse) -> Optional[HTTPResponse]:
+            if is_webhook_route(request) and answer.status == 204:
+                return response.text(EMPTY_TWIML, content_type="text/xml")
+            return None
 
         return twilio_webhook
