@@ -154,6 +154,13 @@ class Settings:
     # When no single question kind is trusted, the summed confidence of the kinds that lead to
     # the same entry must reach this (bot.dialogue._likeliest_kind; results/eval.md).
     min_entry_confidence: float = setting("min_entry_confidence", "NETBOT_MIN_ENTRY_CONFIDENCE", calibrated=True)
+    # The entry answering a question: the route's entries (summed NLU confidence of the kinds that
+    # lead to each) weigh `entry_route_weight`, the entry model's probabilities (bot/entry_classifier.py)
+    # the rest; with no route answer, the model's pick answers at `entry_model_min` (results/entry-model.md).
+    entry_route_weight: float = setting("entry_route_weight", "NETBOT_ENTRY_ROUTE_WEIGHT", calibrated=True)
+    entry_model_min: float = setting("entry_model_min", "NETBOT_ENTRY_MODEL_MIN", calibrated=True)
+    # ... in a message where at least this share of the words are words the model learned from.
+    entry_model_known_words: float = setting("entry_model_known_words", "NETBOT_ENTRY_MODEL_KNOWN_WORDS", calibrated=True)
     # A short follow-up ("what are its symptoms?") keeps the subject in context at this confidence.
     follow_up_min_confidence: float = setting("follow_up_min_confidence", "NETBOT_FOLLOW_UP_MIN_CONFIDENCE", calibrated=True)
     # Retrieval answers directly at or above this score (precision target: results/calibration.md).

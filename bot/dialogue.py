@@ -19,7 +19,7 @@ import unicodedata
 from dataclasses import dataclass, field, replace
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
-from bot import acts, answers, compound, follow_ups, languages, referral, safety
+from bot import acts, answers, compound, entry_classifier, follow_ups, languages, referral, safety
 from bot.answers import Reply
 from bot.config import settings
 from bot.knowledge import QUESTION_KINDS, ROUTING_LABELS, STICKY_LABELS, KnowledgeBase, Resolution, get_knowledge_base
@@ -179,8 +179,16 @@ def _decide(
 
     # Written in another language (bot/languages.py): say, in that language, that the bot answers
     # in English only, with the emergency numbers; a clear English question is answered as usual.
+    # An emergency described in another language ("ma mère ne se réveille pas") still gets the
+    # urgent-care reply first, by the warning signs alone (data/safety/signs.yml has words in other
+    # languages; the English-trained classifiers are not asked) or because it asks in English what
+    # to do now (data/safety/pleas.yml); then the other-language note with the emergency numbers.
     other_language = languages.other_language_reply(kb, text, mentions, region)
     if other_language is not None:
+        if safety.check_emergency(text, mentions).emergency or safety.asks_for_help_in_english(text):
+            reply = _emergency_reply(kb, region, None)
+            reply.body = f"{reply.body}\n{other_language.body}"
+            return reply
         return other_language
 
     # The act first, before any topic: the act classifier (bot/acts.py) with the rules.
@@ -341,9 +349,59 @@ def _asked(
         question = "ask_definition"
     if question is None:
         question = _follow_up_kind(turn, text, routing)
+    mass = _entry_mass(kb, turn, routing, context)
     if question is None:
-        question = _likeliest_kind(kb, turn, routing, context)
-    return question, (kb.resolve(question, routing, context) if question else None)
+        question = _likeliest_kind(mass)
+    route = kb.resolve(question, routing, context) if question else None
+    if any(m.label == "uncovered" for m in subjects):
+        # The uncovered reply follows; what it offers instead is the route's answer to the kind asked.
+        return question, route
+    return _weighed(kb, text, routing, context, question, route, mass)
+
+
+def _weighed(
+    kb: KnowledgeBase,
+    text: str,
+    routing: Sequence[str],
+    context: Optional[str],
+    question: Optional[str],
+    route: Optional[Resolution],
+    mass: Dict[str, Tuple[float, str]],
+) -> Tuple[Optional[str], Optional[Resolution]]:
+    """The route's answer weighed against the entry model's (bot/entry_classifier.py).
+
+        Each entry scores `entry_route_weight` x the NLU confidence of the kinds whose route leads
+        to it (1 for the route's own pick when a rule, not the NLU, chose its kind: a bare topic, a
+        follow-up) plus the rest x the entry model's probability. On the blind banks the model was
+        right far more often than the route where they disagreed (results/entry-model.md). With no
+        route answer, the model's pick must reach `entry_model_min`, in a message of mostly words it knows
+    (`entry_model_known_words`); otherwise the honest fallback."""
+    # A question that names no subject of its own is about the conversation's ("how is it
+    # treated?" after VIP): the route knows that subject, the model reads only the words.
+    # Two questions in one message: each part is answered on its own (bot/compound.py).
+    if not text or text.startswith("/") or (context is not None and not routing) or compound.asks_two(text):
+        return question, route
+    config = settings()
+    weight = config.entry_route_weight
+    scores = {key: weight * share for key, (share, _) in mass.items()}
+    if route is not None and route.key not in mass:
+        scores[route.key] = weight
+    for guess in entry_classifier.ranking(text):
+        scores[guess.key] = scores.get(guess.key, 0.0) + (1.0 - weight) * guess.probability
+    if not scores:
+        return question, route
+    best = max(scores, key=lambda key: scores[key])
+    if route is not None and best == route.key:
+        return question, route
+    if route is None and (
+        scores[best] < config.entry_model_min or entry_classifier.known_share(text) < config.entry_model_known_words
+    ):
+        return question, None
+    if best in mass:  # a kind leads there: its route keeps what was asked about
+        kind = mass[best][1]
+        return kind, kb.resolve(kind, routing, context)
+    chosen = kb.resolution_for(best)
+    return (follow_ups.primary_kind(chosen.entry) if chosen else question), chosen
 
 
 def _is_bare_topic(text: str, mentions: Sequence[Mention]) -> bool:
@@ -372,16 +430,13 @@ def _follow_up_kind(turn: Turn, text: str, routing: Sequence[str]) -> Optional[s
     return None
 
 
-def _likeliest_kind(kb: KnowledgeBase, turn: Turn, routing: Sequence[str], context: Optional[str]) -> Optional[str]:
-    """When no single question kind is sure enough, the entry most likely meant.
+def _entry_mass(kb: KnowledgeBase, turn: Turn, routing: Sequence[str], context: Optional[str]) -> Dict[str, Tuple[float, str]]:
+    """Each entry the NLU's question kinds lead to (about the named subject), with the summed
+    confidence of those kinds and the most confident of them.
 
     Several question kinds about the named subject often lead to the same entry ("is tryptophan
-    bad?", "what is tryptophan?" and "foods with tryptophan" all reach the self-care entry).
-    Each entry gets the summed NLU confidence of the kinds that lead to it; the entry with the
-    most answers when that sum reaches `min_entry_confidence` (bot/config.py). Returns the most
-    confident kind leading to it, or None (then the honest fallback)."""
-    mass: Dict[str, float] = {}
-    first_kind: Dict[str, str] = {}
+    bad?", "what is tryptophan?" and "foods with tryptophan" all reach the self-care entry)."""
+    mass: Dict[str, Tuple[float, str]] = {}
     for guess, confidence in turn.ranking:
         # Safety has already ruled out a diagnosis request and an emergency happening now, so
         # what is left of those guesses is a general question about symptoms or the condition.
@@ -391,12 +446,19 @@ def _likeliest_kind(kb: KnowledgeBase, turn: Turn, routing: Sequence[str], conte
         found = kb.resolve(name, routing, context)
         if found is None:
             continue
-        mass[found.key] = mass.get(found.key, 0.0) + float(confidence)
-        first_kind.setdefault(found.key, str(name))
+        share, kind = mass.get(found.key, (0.0, name))
+        mass[found.key] = (share + float(confidence), kind)
+    return mass
+
+
+def _likeliest_kind(mass: Dict[str, Tuple[float, str]]) -> Optional[str]:
+    """When no single question kind is sure enough: the most confident kind leading to the entry
+    with the most NLU confidence, when that reaches `min_entry_confidence` (bot/config.py), else
+    None (then the entry model alone, or the honest fallback)."""
     if not mass:
         return None
-    best = max(mass, key=lambda key: mass[key])
-    return first_kind[best] if mass[best] >= settings().min_entry_confidence else None
+    best = max(mass, key=lambda key: mass[key][0])
+    return mass[best][1] if mass[best][0] >= settings().min_entry_confidence else None
 
 
 def config_min(kb: KnowledgeBase) -> float:

@@ -12,17 +12,16 @@ regression), classifies each clause on its own. Like the act model it is saved b
 from __future__ import annotations
 
 import argparse
-import hashlib
 import logging
-import pickle
 import time
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, List, Optional, Sequence, Tuple
 
-from bot.acts import NLU_DATA, NLU_SKIP, _nlu_rows, normalise, stamped_fingerprint
+from bot import saved_models
+from bot.acts import NLU_DATA, NLU_SKIP, _nlu_rows, normalise
 from bot.knowledge import QUESTION_KINDS
+from bot.saved_models import stamped_fingerprint
 
 logger = logging.getLogger(__name__)
 
@@ -36,14 +35,7 @@ def data_files(nlu_dir: Path = NLU_DATA) -> List[Path]:
 
 def fingerprint(files: Optional[Sequence[Path]] = None) -> str:
     """Changes whenever the examples, this module or scikit-learn changes."""
-    import sklearn
-
-    digest = hashlib.sha256(sklearn.__version__.encode())
-    digest.update(Path(__file__).read_bytes())
-    for path in files if files is not None else data_files():
-        digest.update(path.name.encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()[:16]
+    return saved_models.data_fingerprint(Path(__file__), files if files is not None else data_files())
 
 
 @dataclass
@@ -75,33 +67,10 @@ def train(files: Optional[Sequence[Path]] = None) -> KindModel:
     return KindModel(pipeline, fingerprint(files))
 
 
-def save(model: KindModel, path: Path = MODEL_PATH) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_bytes(pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL))
-    tmp.replace(path)
-
-
-@lru_cache(maxsize=1)
-def _current(path: str, expected: str) -> KindModel:
-    try:
-        model = pickle.loads(Path(path).read_bytes()) if Path(path).exists() else None  # our own build output
-    except Exception:  # unreadable or incompatible: rebuilt, never trusted
-        model = None
-    if isinstance(model, KindModel) and model.fingerprint == expected:
-        return model
-    started = time.perf_counter()
-    model = train()
-    logger.warning(
-        "kind model %s missing or stale: trained in memory in %.1f s; `make build` saves it", path, time.perf_counter() - started
-    )
-    return model
-
-
 def get_model(path: Path = MODEL_PATH) -> KindModel:
-    """The model for the current data: the saved one when its fingerprint matches, else trained
-    in memory (once per process)."""
-    return _current(str(path), stamped_fingerprint(fingerprint, data_files()))
+    """The model for the current data (bot/saved_models.py)."""
+    model: KindModel = saved_models.current(path, stamped_fingerprint(fingerprint, data_files()), KindModel, train)
+    return model
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
@@ -112,7 +81,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     args = parser.parse_args(argv)
     started = time.perf_counter()
     model = train()
-    save(model, args.out)
+    saved_models.save(model, args.out)
     print(f"kind model: fingerprint {model.fingerprint}, {time.perf_counter() - started:.1f} s -> {args.out}")
     return 0
 

@@ -367,6 +367,16 @@ class KnowledgeBase:
                 best = (rank, resolution)
         return best[1] if best else None
 
+    def resolution_for(self, key: str) -> Optional[Resolution]:
+        """The answer `entry` or `entry:variant` as chosen directly (not by a route)."""
+        entry_id, _, variant_key = key.partition(":")
+        entry = self.entries.get(entry_id)
+        if entry is None:
+            return None
+        variant = entry.variants.get(variant_key) if variant_key else None
+        chosen = variant_key if variant else None
+        return Resolution(entry, variant, chosen, chosen, True)
+
     def title(self, subject: Optional[str]) -> str:
         if subject is None or subject not in self.subjects:
             return "NETs in general"

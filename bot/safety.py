@@ -34,6 +34,7 @@ Diagnosis requests
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -49,6 +50,25 @@ _FLAGS = re.IGNORECASE
 
 def _rx(pattern: str) -> Pattern[str]:
     return re.compile(pattern, _FLAGS)
+
+
+# Letters without their accents, one for one (positions stay those of the text): people typing
+# fast in another language leave accents out ("respira mal", "no respira"), so the warning signs
+# are matched on folded text with folded patterns. Letters that do not decompose are mapped here.
+_UNDECOMPOSED = str.maketrans({"ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "đ": "d", "Đ": "D", "ı": "i", "ħ": "h"})
+
+
+@lru_cache(maxsize=4096)
+def _fold_char(char: str) -> str:
+    parts = unicodedata.normalize("NFD", char)
+    if len(parts) > 1 and all(unicodedata.combining(c) for c in parts[1:]):
+        return parts[0]
+    return char
+
+
+def fold(text: str) -> str:
+    """`text` with accents removed letter by letter (same length, so positions still match)."""
+    return "".join(_fold_char(c) for c in text.translate(_UNDECOMPOSED))
 
 
 # ------------------------------------------------------------------------------ vocabulary
@@ -94,6 +114,10 @@ class _Context:
     signs: Optional[frozenset]  # None: every sign
     exempt: frozenset
     unless_now: bool
+    # Found in the scope: the context does not apply (words for "now" in other languages).
+    unless: Optional[Pattern[str]] = None
+    # Applies only when the message asks for a diagnosis (`is_diagnosis_request`).
+    diagnosis_request: bool = False
 
     def applies_to(self, sign: str) -> bool:
         return (self.signs is None or sign in self.signs) and sign not in self.exempt
@@ -103,6 +127,23 @@ class _Context:
 class _Reading:
     pattern: Pattern[str]
     dangerous: Tuple[Tuple[Optional[float], Optional[float]], ...]
+    # A unit written after the number -> the factor to the unit of `dangerous` ("0,30 g/L" of
+    # blood sugar is 30 mg/dL).
+    units: Tuple[Tuple[Pattern[str], float], ...] = ()
+    # Its words in other languages ("Blutzucker", "glycémie"): a reading they name counts as a
+    # sign in another language (`_Sign.foreign`).
+    other_language_words: frozenset = frozenset()
+
+    def in_other_language(self, match: re.Match[str]) -> bool:
+        first = re.match(r"[^\W\d_]+", match.group(0))
+        return first is not None and first.group(0).lower() in self.other_language_words
+
+    def value(self, match: re.Match[str], text: str) -> float:
+        value = float(match.group(1).replace(",", "."))
+        for unit, factor in self.units:
+            if unit.match(text, match.end()):
+                return value * factor
+        return value
 
     def is_dangerous(self, value: float) -> bool:
         return any((lo is None or value >= lo) and (hi is None or value <= hi) for lo, hi in self.dangerous)
@@ -125,10 +166,14 @@ class Lexicon:
     raw: Dict[str, Any]
     # Signs the act classifier never overrules (`final: true` in signs.yml).
     final: frozenset = frozenset()
+    # The words of the signs in other languages (signs.yml `other_languages`), per sign: the
+    # English-trained classifier cannot weigh them, so it never overrules them.
+    other_languages: Optional[Dict[str, Pattern[str]]] = None
 
 
 def _join(patterns: Optional[Sequence[str]]) -> Optional[Pattern[str]]:
-    return _rx("|".join(f"(?:{p})" for p in patterns)) if patterns else None
+    """One pattern of many, folded like the text it is matched on (`fold`)."""
+    return _rx("|".join(f"(?:{fold(p)})" for p in patterns)) if patterns else None
 
 
 SAFETY_DIR = Path(__file__).resolve().parent.parent / "data" / "safety"
@@ -150,10 +195,19 @@ def _load_lexicon(directory: str) -> Lexicon:
         signs[name] = _join(entry["patterns"]) or _rx(r"(?!x)x")
         for value in entry.get("mentions") or []:
             mentions[str(value)] = name
+    foreign: Dict[str, List[str]] = {}
+    for code, language in (signs_doc.get("other_languages") or {}).items():
+        for name, entry in (language.get("signs") or {}).items():
+            if name not in signs:
+                raise ValueError(f"signs.yml: other_languages {code}: unknown sign {name!r}")
+            foreign.setdefault(name, []).extend(entry["patterns"])
+    other_languages = {name: _join(patterns) or _rx(r"(?!x)x") for name, patterns in foreign.items()}
     readings = {
         name: _Reading(
-            _rx(entry["pattern"]),
+            _join([entry["pattern"]]) or _rx(r"(?!x)x"),
             tuple((None if lo is None else float(lo), None if hi is None else float(hi)) for lo, hi in entry["dangerous"]),
+            tuple((_rx(rf"\s*(?:{unit})(?!\w)"), float(factor)) for unit, factor in (entry.get("units") or {}).items()),
+            frozenset(fold(str(w)).lower() for w in entry.get("other_language_words") or ()),
         )
         for name, entry in (signs_doc.get("readings") or {}).items()
     }
@@ -188,6 +242,8 @@ def _load_lexicon(directory: str) -> Lexicon:
                 None if applies == "all" else frozenset(applies),
                 frozenset(entry.get("except") or ()),
                 bool(entry.get("unless_now", False)),
+                _join(entry.get("unless")),
+                bool(entry.get("diagnosis_request", False)),
             )
         )
     final = frozenset(name for name, entry in (signs_doc.get("signs") or {}).items() if entry.get("final"))
@@ -199,6 +255,7 @@ def _load_lexicon(directory: str) -> Lexicon:
         tuple(contexts),
         {"signs": signs_doc, "contexts": contexts_doc},
         final,
+        other_languages,
     )
 
 
@@ -245,14 +302,17 @@ _PAST = _rx(
     r"last (?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|night's|autumn)|on (?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)|"
     r"the other (?:day|night|week)|earlier (?:this|in the) (?:year|month)|(?:it|that|this|which) was\b|"
     r"before (?:my|his|her|the|their) (?:diagnosis|surgery|operation|treatment)|before diagnosis|"
-    r"(?:has|have) been \w+ before|before$|had (?:one|a few|several|some|them) before)\b"
+    r"(?:has|have) been \w+ before|before$|had (?:one|a few|several|some|them) before|"
+    # counted episodes: "I've passed out twice", "she has fainted three times"
+    r"(?:passed out|fainted|blacked out|collapsed|had (?:a )?(?:seizures?|fits?))\s+(?:twice|(?:two|three|four|five|several|a few|"
+    r"a couple of|many|\d+) times))\b"
 )
 _CHRONIC = _rx(
     r"\b(?:sometimes|often|occasionally|usually|normally|always|every (?:day|morning|evening|night|week|afternoon|time)|"
     r"most (?:days|nights|mornings|evenings)|for (?:weeks|months|years|ages)|"
     r"for (?:\d+|a few|few|several|many|two|three|four|five|six) (?:weeks|months|years)|on and off|"
     r"now and (?:then|again)|from time to time|after (?:meals|eating|every|a glass|drinking|a drink|alcohol|wine)|"
-    r"before meals|lately|these days|over the (?:months|years|weeks)|all the time)\b|"
+    r"before (?:meals|breakfast|lunch|dinner|food|eating)|lately|these days|over the (?:months|years|weeks)|all the time)\b|"
     r"(?<!can't )(?<!cant )(?<!cannot )(?<!to )(?<!only )(?<!can )(?<!could )(?<!barely )(?<!hardly )\b(?:gets?|keeps? getting|tends? to get)\b"
     r"(?!\s+(?:my|his|her|their|a|enough|any)\s+(?:proper\s+)?(?:breath|air))"
 )
@@ -262,6 +322,11 @@ _RESOLVED = _rx(
     r"passed off|settled(?: down)?|sorted(?: it)? out|went away|gone away|(?:has|have|'ve|'s|they|it) stopped|"
     r"back to normal|doing well|all (?:fine|ok|okay|clear|good)|(?:it|that|which|they|this) passed|passed (?:in|after) (?:a|an|about|\d+)|"
     r"(?:came|calmed|went|settled) (?:back )?down|wore off|(?:feel|felt|feels|feeling) (?:normal|fine|ok|okay|better|myself) (?:now|again))\b"
+)
+# Hedges that do not say it is over: "I'm sure it's fine but ...", "probably nothing, but ...".
+_HEDGE = _rx(
+    r"\b(?:(?:i'?m|im|i am)\s+)?(?:sure|probably|hopefully|maybe|likely|bet|hope)\s+(?:(?:it'?s|it is|this is|that'?s|it'll be|"
+    r"i'?m|he'?s|she'?s)\s+)?(?:fine|ok|okay|alright|all right|nothing)\b|\b(?:it'?s|it is)\s+(?:probably|likely)\s+(?:fine|nothing)\b"
 )
 # Question or phrase about the sign as a topic, before it in the clause.
 _WH_START = _rx(
@@ -419,6 +484,8 @@ class _Sign:
     clause: _Clause
     severe: bool
     mild: bool
+    # Found by its words in another language (signs.yml `other_languages`).
+    foreign: bool = False
 
 
 def _context_of(text: str, sign: _Sign, clauses: Sequence[_Clause]) -> Optional[str]:
@@ -437,6 +504,13 @@ def _context_of(text: str, sign: _Sign, clauses: Sequence[_Clause]) -> Optional[
         # Said to be severe or happening now, anywhere in the context's scope: the context does not apply.
         if ctx.unless_now and ((sign.severe and not sign.mild) or any(c.strong for c in within)):
             continue
+        if ctx.unless is not None and ctx.unless.search(scope):
+            continue
+        if ctx.diagnosis_request:
+            if not is_diagnosis_request(text):
+                continue
+            if ctx.anywhere is None and ctx.before is None and ctx.after is None:
+                return ctx.name
         if ctx.anywhere is not None and ctx.anywhere.search(scope):
             return ctx.name
         if ctx.before is not None and ctx.before.search(text[clause.start : sign.start]):
@@ -482,7 +556,7 @@ def _is_live(text: str, sign: _Sign, clauses: Sequence[_Clause]) -> bool:
     for other in clauses:
         if other.sentence != clause.sentence or other.end <= sign.start:
             continue
-        window = text[max(other.start, sign.end) : other.end]
+        window = _HEDGE.sub(lambda m: " " * len(m.group(0)), text[max(other.start, sign.end) : other.end])
         if _RESOLVED.search(window):
             return False
     return True
@@ -499,6 +573,11 @@ def _find_signs(text: str, mentions: Sequence[Mention], clauses: Sequence[_Claus
     raw: List[Tuple[str, int, int]] = []
     for name, pattern in lex.signs.items():
         raw.extend((name, m.start(), m.end()) for m in pattern.finditer(text))
+    foreign = set()
+    for name, pattern in (lex.other_languages or {}).items():
+        for m in pattern.finditer(text):
+            raw.append((name, m.start(), m.end()))
+            foreign.add((name, m.start()))
     for mention in mentions:
         if mention.start < 0:
             continue
@@ -512,9 +591,11 @@ def _find_signs(text: str, mentions: Sequence[Mention], clauses: Sequence[_Claus
     readings = set()
     for name, reading in lex.readings.items():
         for match in reading.pattern.finditer(text):
-            if reading.is_dangerous(float(match.group(1))):
+            if reading.is_dangerous(reading.value(match, text)):
                 raw.append((name, match.start(), match.end()))
                 readings.add((name, match.start()))
+                if reading.in_other_language(match):
+                    foreign.add((name, match.start()))
 
     signs: List[_Sign] = []
     for name, start, end in raw:
@@ -526,7 +607,7 @@ def _find_signs(text: str, mentions: Sequence[Mention], clauses: Sequence[_Claus
         severe = bool(_SEVERE.search(chunk)) or (name, start) in readings
         if name == "diarrhoea" and _DIARRHOEA_SEVERE.search(chunk):
             name = "severe_diarrhoea"
-        signs.append(_Sign(name, start, end, clause, severe, bool(_MILD.search(chunk))))
+        signs.append(_Sign(name, start, end, clause, severe, bool(_MILD.search(chunk)), (name, start) in foreign))
     return signs
 
 
@@ -549,7 +630,8 @@ def _counts(sign: _Sign, qualifier: str) -> bool:
     if qualifier == "!":
         return sign.severe and not sign.mild
     if qualifier == "~":
-        return (sign.severe and not sign.mild) or sign.clause.strong
+        # (In another language the words for "now" and "badly" are not known: it counts.)
+        return (sign.severe and not sign.mild) or sign.clause.strong or sign.foreign
     return True
 
 
@@ -570,6 +652,8 @@ class SafetyCheck:
     emergency: bool
     signs: Tuple[str, ...] = ()
     reason: str = ""
+    # A live sign was found by its words in another language (the classifier cannot weigh it).
+    foreign: bool = False
 
 
 def check_emergency(
@@ -581,7 +665,7 @@ def check_emergency(
     """Is this message describing an emergency happening now?"""
     if not text or not text.strip():
         return SafetyCheck(False)
-    text = text.replace("\u2019", "'").replace("\u2018", "'").replace("`", "'")
+    text = fold(text.replace("\u2019", "'").replace("\u2018", "'").replace("`", "'"))
     clauses = _clauses(text)
     signs = _find_signs(text, mentions, clauses)
     if _keyword_query(text):
@@ -590,7 +674,7 @@ def check_emergency(
     names = tuple(sorted({s.name for s in live}))
     reason = _decide(live, text)
     if reason:
-        return SafetyCheck(True, names, reason)
+        return SafetyCheck(True, names, reason, any(s.foreign for s in live))
     # The NLU model's opinion counts when the text also shows a live warning sign.
     if intent == "report_emergency" and confidence >= 0.8 and set(names) - {"flushing", "diarrhoea", "wheeze", "extreme"}:
         return SafetyCheck(True, names, "reported emergency")
@@ -612,6 +696,19 @@ def _load_off_topic(directory: str) -> Tuple[_OffTopic, ...]:
         _OffTopic(name, _join(entry["patterns"]) or _rx(r"(?!x)x"), _join(entry.get("unless")))
         for name, entry in (doc.get("classes") or {}).items()
     )
+
+
+@lru_cache(maxsize=4)
+def _load_pleas(directory: str) -> Pattern[str]:
+    doc = yaml.safe_load((Path(directory) / "pleas.yml").read_text(encoding="utf-8")) or {}
+    return _join(doc.get("patterns")) or _rx(r"(?!x)x")
+
+
+def asks_for_help_in_english(text: str) -> bool:
+    """Whether a message asks, in English, what to do now ("... what do I do", "please help"):
+    for messages written in another language, which the warning signs may not read
+    (data/safety/pleas.yml)."""
+    return bool(_load_pleas(str(_safety_dir())).search(text))
 
 
 def off_topic_rule(text: str) -> Optional[str]:
@@ -692,8 +789,30 @@ def decide_act(
     # The rules' word lists cannot tell a figure of speech, an episode that is over or a TV plot
     # from the real thing; the classifier, trained on those look-alikes, can. A rule-found
     # emergency stands unless the classifier all but rules it out.
-    if rules.emergency and scores is not None and scores.emergency < t["rules_floor"] and not set(rules.signs) & lexicon().final:
+    if (
+        rules.emergency
+        and scores is not None
+        and scores.emergency < t["rules_floor"]
+        and not set(rules.signs) & lexicon().final
+        and not rules.foreign
+    ):
         rules = SafetyCheck(False, rules.signs, "rules overruled: the classifier reads a look-alike")
+    # The classifier alone, on a message the rules read as a request for a diagnosis ("keeps
+    # nearly fainting before meals, is it a tumour?") or as one of data/safety/off_topic.yml's
+    # classes, or all but certainly off-topic to the classifier itself, with no warning sign in it
+    # ("help, my laptop won't turn on"): symptoms described as a pattern, or words that sound
+    # urgent, need `emergency_diagnosis` / `emergency_off_topic`.
+    if model and not rules.emergency and scores is not None:
+        if scores.emergency < t["emergency_diagnosis"] and (
+            is_diagnosis_request(text) or scores.score(DIAGNOSIS_REQUEST) >= t["diagnosis"]
+        ):
+            model = False
+        elif (
+            scores.emergency < t["emergency_off_topic"]
+            and not rules.signs
+            and (off_topic_rule(text) or scores.score(OFF_TOPIC) >= t["off_topic_named"])
+        ):
+            model = False
     if rules.emergency or model:
         by = "rules+classifier" if rules.emergency and model else ("rules" if rules.emergency else "classifier")
         check = rules if rules.emergency else SafetyCheck(True, rules.signs, "act classifier")
@@ -716,6 +835,10 @@ def decide_act(
     if known and asked and _VERDICT_ON_KNOWN.search(text.replace("\u2019", "'")):
         return ActDecision(DIAGNOSIS_REQUEST, rules, "rules", scores, about_known=True)
     if known and asked and _ALSO_ME.search(text.replace("\u2019", "'")):
+        return ActDecision(DIAGNOSIS_REQUEST, rules, "rules", scores)
+    # ... or whether what was found is one ("I just need to know if the thing they found is a
+    # carcinoid", "how likely is it that that's what it is?"): never answered as a known diagnosis.
+    if known and asked and _WHAT_WAS_FOUND.search(text.replace("\u2019", "'")):
         return ActDecision(DIAGNOSIS_REQUEST, rules, "rules", scores)
     # ... or no rule finds a request in its words (the intent aside) and the classifier alone is
     # not sure: "why do I flush
@@ -763,8 +886,11 @@ def decide_act(
 _CONDITION = (
     r"(?:(?:lung|pancreatic|pancreas|gi|gut|bowel|small|intestinal|stomach|appendix|appendiceal|rectal|bronchial|"
     r"bronchopulmonary|gep|type of|kind of|sort of|form of|some|rare|a|an|the|neuroendocrine|carcinoid|actual|real|"
-    r"one of those|one of them|one of these|those|these|that|insulin|hormone|vip|glucagon|gastrin|serotonin)\s+){0,3}"
+    r"one of those|one of them|one of these|those|these|that|insulin|hormone|vip|glucagon|gastrin|serotonin|"
+    r"[\w]+-(?:making|producing|secreting|releasing))\s+){0,3}"
     r"(?:nets?|neuroendocrine(?:\s+(?:tumou?rs?|cancers?|neoplasms?|carcinomas?))?|gep-nets?|pnets?|"
+    r"merkel(?: cell)?(?: (?:cancer|carcinoma|tumou?r))?|ph?a?eochromocytomas?|paragangliomas?|somatostatinomas?|"
+    r"medullary thyroid (?:cancer|carcinoma)|zollinger[- ]ellison(?: syndrome)?|"
     r"cancers?|cancerous|tumou?rs?|carcinoids?|syndrome|insulinomas?|gastrinomas?|glucagonomas?|vipomas?|"
     r"necs?|ibs|crohn'?s|menopause|diabet\w+|malignant|something serious|serious)\b"
 )
@@ -783,7 +909,7 @@ _LINK = (
 _WHO = rf"(?:i|he|she|we|they|(?:my|his|her|our|their)(?: (?!of\b)[\w'-]+){{1,3}}?|(?:{_PEOPLE})(?:'s [\w'-]+)?)"
 # ("how are they linked to NETs?" asks how, not whether.)
 _IS_IT = _rx(
-    rf"(?<!\bhow )(?<!\bwhy )(?<!\bwhat )(?<!\bwhere )(?<!\bwhen )\b(?:is|are)\s+(?:it|this|that|these|those|{_WHO})\s+{_LINK}(?:a |an |the )?{_CONDITION}{_CONDITION_END}"
+    rf"(?<!\bhow )(?<!\bwhy )(?<!\bwhat )(?<!\bwhere )(?<!\bwhen )\b(?:is|are|was|were)\s+(?:it|this|that|these|those|{_WHO})\s+{_LINK}(?:a |an |the )?{_CONDITION}{_CONDITION_END}"
 )
 _DIAGNOSE_ME = _rx(r"\bdiagnos(?:e|is)\s+(?:me|my|him|her|them|us|this|what)\b|\bcan you diagnose\b|\bgive me a diagnosis\b")
 # "why did it take 5 years to diagnose my wife's NET" tells what happened; it asks nothing of us.
@@ -807,7 +933,7 @@ _DIAGNOSIS_PATTERNS: Tuple[Pattern[str], ...] = tuple(
         _DIAGNOSE_ME,
         r"\b(?:check|look at|assess|go through|read)\s+(?:my|his|her|our|these)\s+symptoms\b",
         rf"\bwhat (?:do|does|did) {_WHO} (?:have|got)\b|\bwhat(?:'s| is| has) {_WHO} got\b|"
-        r"\bwhat(?:'s| is) (?:wrong|going on|happening|the matter) with (?:me|him|her|us|them|my)\b",
+        r"\bwhat(?:'s|s| is) (?:wrong|going on|happening|the matter) with (?:me|him|her|us|them|my)\b",
         rf"\b(?:could|might|may|would|can)\s+{_WHO}\s+be\b(?!\s+(?:ok|okay|fine|alright|all right|able|treated|cured))[^.?!]{{0,40}}?\b{_CONDITION}{_CONDITION_END}",
         # "so I must have a NET" (an inference; "ok so my mum has a NET??" repeats what they were told)
         rf"\b(?:so|then|therefore|which means)\s+{_WHO}\s+(?:must|probably|definitely|likely)\s+(?:have|has|got|'ve got)\b[^.?!]{{0,30}}?\b{_CONDITION}",
@@ -825,6 +951,20 @@ _DIAGNOSIS_PATTERNS: Tuple[Pattern[str], ...] = tuple(
         rf"\b(?:is|are)\s+{_WHO}\s+(?:likely|possibly|probably)\s+(?:to )?(?:have|has|got|be(?!\s+(?:offered|given|treated|"
         r"cured|ok|okay|fine|alright|all right|able|seen|referred|told|prescribed|operated|better|well)\b))\b",
         rf"\b(?:sounds?|looks?) like (?:i|he|she|{_WHO}) (?:ha(?:ve|s)|might|could)\b",
+        # how likely is it that that's what it is? / what are the chances it's a NET?
+        r"\bhow (?:likely|probable|possible)\b[^.?!]{0,30}\b(?:that'?s|it'?s|this is|it is)\s+what\s+(?:it|this|that|i|he|she|they)\b",
+        # is that what I've got? / could that be what she has?
+        rf"\b(?:is|could|might|would)\s+(?:that|this|it)\s+(?:be\s+)?what\s+{_WHO}\s*(?:'ve|'s|have|has|'ve got|has got|have got|got|had)\b",
+        # could a NET be why I'm thirsty? / might a carcinoid be what's causing my flushing?
+        rf"\b(?:could|might|may|would|can)\s+(?:a |an |the |some |one of these |one of those )?{_CONDITION}\s+(?:\w+\s+)?be\s+"
+        rf"(?:why|the reason|what'?s (?:causing|behind|going on|wrong)|behind|causing|the cause of)\b[^.?!]{{0,40}}?\b(?:i|i'm|im|me|my|he|she|his|her|we|they)\b",
+        # I (just) need to know if the thing they found is a carcinoid
+        rf"\b(?:need|want|wanna|have|got) to know\s+(?:if|whether)\b[^.?!]{{0,80}}?\b(?:is|are|was|were|'s)\s+(?:a |an |the )?{_CONDITION}",
+        rf"\btell me (?:if|whether)\s+(?:the|this|that|it|these)\b[^.?!]{{0,80}}?\b(?:is|are|was|were|'s)\s+(?:a |an |the )?{_CONDITION}",
+        # "Is insulinoma?" / "It is VIPoma?" (typed by someone describing a person's symptoms)
+        rf"(?:^|[.!?]\s+)(?:is it|it is|is)\s+(?!(?:that|this|these|those|it|a type|a kind|a form)\b)(?:a |an |the )?{_CONDITION}\s*\?",
+        # "GP thinks menopause, I think something else ... which one of us is right?"
+        rf"\b(?:thinks?|says?|said|reckons?)\b[^.?!]{{0,40}}\b{_CONDITION}[^?]{{0,160}}\b(?:which (?:one )?of us is right|who(?:'s| is) right)\b",
         # has my cancer spread? / has her tumour come back?
         r"\b(?:has|have|is|did)\s+(?:my|his|her|their|our)\s+(?:[\w'-]+\s+){0,2}?(?:nets?|cancers?|tumou?rs?|carcinoids?)\s+"
         r"(?:already\s+|now\s+)?(?:spread|come back|came back|returned|grown|metastasi[sz]ed)\b",
@@ -860,7 +1000,7 @@ _DIAGNOSIS_PATTERNS: Tuple[Pattern[str], ...] = tuple(
         rf"\b(?:do|does|would)\s+{_WHO}\s+(?:fit|match|meet)\s+(?:the\s+)?(?:profile|picture|description|criteria|bill)\b",
         # does my octreotide scan show a NET? / do my results mean cancer?
         r"\b(?:does|do|did|would|will|could)\s+(?:my|his|her|their|this|these|the)\s+(?:[\w'-]+\s+){0,2}?(?:scans?|results?|reports?|biopsy|bloods?|"
-        rf"blood tests?|tests?|x-?rays?|mri|ct|pet|ultrasound)\s+(?:\w+\s+)?(?:show|shows|mean|means|suggest|confirm|say|says|prove|indicate)\b[^.?!]{{0,30}}?\b{_CONDITION}",
+        rf"blood tests?|tests?|x-?rays?|mri|ct|pet|ultrasound|letters?|histology|pathology|notes|summary|endoscopy|colonoscopy)\s+(?:\w+\s+)?(?:show|shows|mean|means|suggest|confirm|say|says|prove|indicate)\b[^.?!]{{0,30}}?\b{_CONDITION}",
     )
 )
 # "my dad was diagnosed with a lung carcinoid, is it cancer?": asks about the diagnosed NET.
@@ -887,7 +1027,9 @@ _TOLD_DIAGNOSIS = _rx(
     # letter shorthand: "Dx: pNET", "Diagnosis: NET of the appendix"
     rf"(?:^|[.!?;]\s+)(?:dx|diagnosis)\s*:\s*(?:[\w-]+\s+){{0,4}}?{_DIAGNOSED_THING}|"
     rf"\b(?:told|confirmed|found|showed|shows|said|says|wrote|writes|mentioned|called it|diagnosed it as)\b"
-    rf"(?:(?!\b(?:but|could|might|maybe|perhaps|possibly|probably|if|whether|not|isn'?t|no|or)\b)[^.?!,;]){{0,50}}?\b{_DIAGNOSED_THING}"
+    # (a report's hedges are not a diagnosis: "differential includes", "possible", "suspected", "?NET")
+    rf"(?:(?!\b(?:but|could|might|maybe|perhaps|possibly|probably|if|whether|not|isn'?t|no|or|differential|includes?|possible|"
+    rf"suspected|suspicious|query|likely|cannot exclude|rule out)\b)[^.?!,;]){{0,50}}?\b{_DIAGNOSED_THING}"
 )
 _STATES_DIAGNOSIS = _rx(
     _TOLD_DIAGNOSIS.pattern + "|"
@@ -911,6 +1053,11 @@ _VERDICT_ON_KNOWN = _rx(
     r"(?:has|have|is|'s)\s+(?:already\s+)?(?:spread|come back|returned|grown|metastasi[sz]ed)\b|"
     r"\bwhat (?:grade|stage) (?:does (?:that|this|it) make|am i|is (?:mine|hers|his))\b|"
     r"\b(?:does|do|did)\s+(?:my|his|her|their)\s+(?:[\w'-]+\s+){0,2}?(?:scans?|results?|reports?|biopsy|bloods?|tests?)\s+(?:show|mean|say)\b"
+)
+# Whether what a test found is a NET, asked after what the test found.
+_WHAT_WAS_FOUND = _rx(
+    rf"\b(?:need|want|wanna|have|got) to know\s+(?:if|whether)\b[^.?!]{{0,80}}?\b(?:is|are|was|were|'s)\s+(?:a |an |the )?{_CONDITION}|"
+    r"\bhow (?:likely|probable|possible)\b[^.?!]{0,30}\b(?:that'?s|it'?s|this is|it is)\s+what\s+(?:it|this|that)\b"
 )
 # ... or the same question about the person asking, after someone else's diagnosis.
 _ALSO_ME = _rx(r"\b(?:i|i've|i'm|me|i've got|i have)\b[^.?!]{0,50}?\b(?:too|as well|also)\s*\?")
@@ -936,6 +1083,15 @@ _LIKELIHOOD = _rx(
 )
 
 
+# Asked about "it" with no person named: symptoms added up ("flushing + diarrhoea = carcinoid?"),
+# the odds that it is one ("wat r the chances its a NET and not just stress").
+_ABOUT_IT = _rx(
+    rf"(?:\+|\band\b)[^.?!=]{{0,80}}?(?:=|\bequals?\b|\badds? up to\b)\s*(?:a |an )?{_CONDITION}\s*\??\s*$|"
+    rf"\b(?:chances?|odds|likelihood|probability|how likely|how probable)\b(?:\s+(?:are|is|r|that|of|it))*?\s+(?:that\s+)?"
+    rf"(?:it'?s|its|it is|this is|that'?s|it was|it could be|it'll be)\s+(?:a |an |the |actually |really |just )*{_CONDITION}"
+)
+
+
 def is_diagnosis_request(
     text: str, intent: Optional[str] = None, confidence: float = 0.0, mentions: Sequence[Mention] = ()
 ) -> bool:
@@ -945,7 +1101,7 @@ def is_diagnosis_request(
     text = text.replace("\u2019", "'").replace("\u2018", "'").replace("`", "'")
     if _VERDICT.search(text) and re.search(_CONDITION, text, _FLAGS):
         return True
-    if _LIKELIHOOD.search(text):
+    if _LIKELIHOOD.search(text) or _ABOUT_IT.search(text):
         return True
     about_someone = bool(_PERSON_WORD.search(text)) or bool(_DEICTIC.search(text))
     if not about_someone:

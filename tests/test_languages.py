@@ -17,7 +17,7 @@ from typing import Any, Dict, List
 import pytest
 import yaml
 
-from bot import languages
+from bot import languages, referral
 from bot.config import PROJECT_ROOT
 from bot.dialogue import Turn, respond
 from bot.referral import REGIONS
@@ -30,7 +30,8 @@ BANKS = sorted(
     [PROJECT_ROOT / "tests" / name for name in ("question_bank.yml", "question_bank_fresh.yml", "question_bank_unseen.yml")]
     + [PROJECT_ROOT / "tests" / "safety_cases.yml"]
     + list((PROJECT_ROOT / "data" / "nlu").rglob("*.yml"))
-    + list((PROJECT_ROOT / "data" / "acts").rglob("*.yml"))
+    # (data/acts/pending is not trained on; its persona files mix in other languages on purpose)
+    + list((PROJECT_ROOT / "data" / "acts").glob("*.yml"))
 )
 MIN_DETECTED_PER_LANGUAGE = 10  # of the 12 messages of each language
 MIN_DETECTED_OVERALL = 0.95
@@ -113,7 +114,8 @@ def test_messages_in_another_language_get_the_reply_in_that_language(kb, code):
     wrong: List[str] = []
     for text in FOREIGN[code]["messages"]:
         reply = respond(Turn(text, "nlu_fallback", 0.3), kb)
-        if reply.kind != languages.KIND:
+        # An emergency in that language gets the urgent-care reply first, then the same note.
+        if reply.kind not in (languages.KIND, "emergency"):
             continue
         (detected if reply_languages(kb, reply) == [code] else wrong).append(text)
     assert wrong == [], f"the reply in another language than {code}"
@@ -134,11 +136,13 @@ def test_a_short_greeting_gets_small_talk_or_its_own_language_never_another(kb, 
             assert code in reply_languages(kb, reply), (text, reply.body)
 
 
-def test_an_emergency_in_another_language_gets_the_numbers_whatever_the_intent(kb):
+def test_an_emergency_in_another_language_gets_the_urgent_reply_then_its_note_whatever_the_intent(kb):
     text = FOREIGN["fr"]["messages"][3]  # "Au secours, mon mari respire très mal ..."
     for intent, confidence in (("report_emergency", 0.95), ("greet", 0.9), ("nlu_fallback", 0.1)):
         reply = respond(Turn(text, intent, confidence, region="uk"), kb)
-        check_other_language_reply(kb, reply, expected_text(kb, "fr", "uk"), "uk")
+        assert reply.kind == "emergency"
+        assert reply.body.startswith(referral.emergency_text(kb, "uk"))
+        assert expected_text(kb, "fr", "uk") in reply.body
 
 
 @pytest.mark.parametrize("region", list(REGIONS) + [None])
@@ -191,7 +195,7 @@ def test_no_english_message_of_the_banks_gets_the_reply(bank):
 def test_the_listed_bank_messages_in_another_language_are_in_the_banks():
     everything = {text for bank in BANKS for text in bank_texts(bank)}
     assert set(IN_BANKS) <= everything
-    assert sum(len(bank_texts(bank)) for bank in BANKS) > 10000
+    assert sum(len(bank_texts(bank)) for bank in BANKS) > 9000
 
 
 def test_tricky_english_never_gets_the_reply(kb):

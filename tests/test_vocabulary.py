@@ -100,7 +100,7 @@ def test_phrase_patterns_find_exactly_what_the_token_patterns_find(kb):
 
     def ruler(patterns, **config):
         pipeline = spacy.blank("en")
-        pipeline.add_pipe("entity_ruler", config={"overwrite_ents": True, "validate": False, **config}).add_patterns(patterns)
+        pipeline.add_pipe("entity_ruler", config={"overwrite_ents": True, "validate": False, **config}).add_patterns(patterns)  # type: ignore[attr-defined]
         return pipeline
 
     slow, fast = ruler(token_patterns), ruler(phrase_patterns, phrase_matcher_attr="LOWER")
