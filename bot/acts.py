@@ -38,9 +38,11 @@ import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 import yaml
+
+from bot import saved_models
 
 logger = logging.getLogger(__name__)
 
@@ -428,20 +430,9 @@ def _current(path: str, expected: str) -> ActModel:
     return model
 
 
-@lru_cache(maxsize=16)
-def _fingerprint_of(of: Callable[[Sequence[Path]], str], stamp: Tuple[Tuple[str, int, int], ...]) -> str:
-    return of([Path(name) for name, _, _ in stamp])
-
-
-def stamped_fingerprint(of: Callable[[Sequence[Path]], str], files: Sequence[Path]) -> str:
-    """`of(files)`, recomputed only when a file's size or time changes (a turn need not read and
-    hash the training data to know its model is current)."""
-    return _fingerprint_of(of, tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files))
-
-
 def current_fingerprint() -> str:
     """`fingerprint()` of the current data, recomputed only when a file's size or time changes."""
-    return stamped_fingerprint(fingerprint, data_files())
+    return saved_models.stamped_fingerprint(fingerprint, data_files())
 
 
 def get_model(path: Path = MODEL_PATH) -> ActModel:

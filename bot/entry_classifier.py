@@ -15,8 +15,6 @@ bot/thresholds.yml. Saved by `make build` (models/entries/entries.pkl).
 
 from __future__ import annotations
 
-import argparse
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Tuple
@@ -147,16 +145,7 @@ def counts(files: Optional[Sequence[Path]] = None) -> Dict[str, int]:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = parser.add_subparsers(dest="command", required=True)
-    build = sub.add_parser("build", help="train and save the model")
-    build.add_argument("--out", type=Path, default=MODEL_PATH)
-    args = parser.parse_args(argv)
-    started = time.perf_counter()
-    model = train()
-    saved_models.save(model, args.out)
-    print(f"entry model: fingerprint {model.fingerprint}, {time.perf_counter() - started:.1f} s -> {args.out}")
-    return 0
+    return saved_models.build_command(argv, __doc__, train, MODEL_PATH, "entry model")
 
 
 if __name__ == "__main__":

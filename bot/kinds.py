@@ -11,9 +11,7 @@ regression), classifies each clause on its own. Like the act model it is saved b
 
 from __future__ import annotations
 
-import argparse
 import logging
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, List, Optional, Sequence, Tuple
@@ -74,16 +72,7 @@ def get_model(path: Path = MODEL_PATH) -> KindModel:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = parser.add_subparsers(dest="command", required=True)
-    build = sub.add_parser("build", help="train and save the model")
-    build.add_argument("--out", type=Path, default=MODEL_PATH)
-    args = parser.parse_args(argv)
-    started = time.perf_counter()
-    model = train()
-    saved_models.save(model, args.out)
-    print(f"kind model: fingerprint {model.fingerprint}, {time.perf_counter() - started:.1f} s -> {args.out}")
-    return 0
+    return saved_models.build_command(argv, __doc__, train, MODEL_PATH, "kind model")
 
 
 if __name__ == "__main__":

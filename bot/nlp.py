@@ -68,8 +68,8 @@ def build_pipeline(kb: Optional[KnowledgeBase] = None) -> Language:
     def tokenize(text: str) -> List[str]:
         return [t.text for t in nlp.make_doc(text) if not t.is_space]
 
-    patterns = vocabulary.as_phrase_patterns(vocabulary.build_patterns(kb, tokenize, english_words()), tokenize)
-    ruler = nlp.add_pipe("entity_ruler", config={"overwrite_ents": True, "validate": False, "phrase_matcher_attr": "LOWER"})
+    patterns = vocabulary.build_patterns(kb, tokenize, english_words())
+    ruler = nlp.add_pipe("entity_ruler", config={"overwrite_ents": True, "validate": False})
     ruler.add_patterns(patterns)  # type: ignore[attr-defined]
     nlp.meta["name"] = PIPELINE_NAME.replace("en_", "")
     nlp.meta["version"] = PIPELINE_VERSION

@@ -4,13 +4,14 @@ clone that skipped `make build`, or data edited since, still answers from the cu
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import logging
 import pickle
 import time
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable, Dict, Sequence, Tuple
+from typing import Any, Callable, Dict, Optional, Sequence, Tuple
 
 logger = logging.getLogger(__name__)
 
@@ -74,3 +75,17 @@ def stamped_fingerprint(of: Callable[[Sequence[Path]], str], files: Sequence[Pat
     """`of(files)`, recomputed only when a file's size or time changes (a turn need not read and
     hash the training data to know its model is current)."""
     return _fingerprint_of(of, tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files))
+
+
+def build_command(argv: Optional[Sequence[str]], doc: Optional[str], train: Callable[[], Any], default: Path, what: str) -> int:
+    """`python -m <module> build [--out PATH]`: train the model and save it."""
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    build = sub.add_parser("build", help="train and save the model")
+    build.add_argument("--out", type=Path, default=default)
+    args = parser.parse_args(argv)
+    started = time.perf_counter()
+    model = train()
+    save(model, args.out)
+    print(f"{what}: fingerprint {model.fingerprint}, {time.perf_counter() - started:.1f} s -> {args.out}")
+    return 0

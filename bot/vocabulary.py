@@ -7,7 +7,6 @@ words, and builds the spaCy entity-ruler patterns and the Rasa synonym table fro
 
 from __future__ import annotations
 
-import itertools
 import re
 from typing import Callable, Dict, Iterable, List, Sequence, Set, Tuple
 
@@ -125,46 +124,6 @@ def build_patterns(kb: KnowledgeBase, tokenize: Tokenize, english: Set[str]) -> 
         for name in subject.exact:
             patterns.append({"label": subject.label, "pattern": [{"ORTH": t} for t in tokenize(name)], "id": subject.value})
     return patterns
-
-
-# A token pattern whose words have at most this many spelling combinations becomes phrase
-# patterns (one per combination). spaCy's Matcher tries every token pattern at every token, so
-# a thousand of them cost ~5 ms a message; the PhraseMatcher looks phrases up in a hash table.
-MAX_PHRASES_PER_PATTERN = 200
-
-
-def as_phrase_patterns(patterns: List[Dict[str, object]], tokenize: Tokenize) -> List[Dict[str, object]]:
-    """The same matches, faster: token patterns made only of LOWER tests become phrase patterns
-    (matched on LOWER), one per spelling combination, when each spelling is one token and the
-    combinations are few; the others stay token patterns. Duplicates are dropped."""
-    out: List[Dict[str, object]] = []
-    seen: Set[str] = set()
-
-    def add(pattern: Dict[str, object]) -> None:
-        key = repr(pattern)
-        if key not in seen:
-            seen.add(key)
-            out.append(pattern)
-
-    for pattern in patterns:
-        spec = pattern["pattern"]
-        assert isinstance(spec, list)
-        choices: List[List[str]] = []
-        for token in spec:
-            test = token.get("LOWER") if set(token) == {"LOWER"} else None
-            forms = test.get("IN") if isinstance(test, dict) else [test] if isinstance(test, str) else None
-            if not forms or any(len(tokenize(form)) != 1 for form in forms):
-                break
-            choices.append(list(forms))
-        combinations = 1
-        for forms in choices:
-            combinations *= len(forms)
-        if len(choices) != len(spec) or combinations > MAX_PHRASES_PER_PATTERN:
-            add(pattern)
-            continue
-        for words in itertools.product(*choices):
-            add({"label": pattern["label"], "pattern": " ".join(words), "id": pattern["id"]})
-    return out
 
 
 def synonym_table(kb: KnowledgeBase, tokenize: Tokenize) -> Dict[str, List[str]]:
