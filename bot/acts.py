@@ -30,13 +30,11 @@ from __future__ import annotations
 import argparse
 import hashlib
 import logging
-import pickle
 import re
 import sys
 import time
 import unicodedata
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
@@ -397,36 +395,12 @@ def train(examples: Optional[Sequence[Example]] = None, files: Optional[Sequence
 
 
 def save(model: ActModel, path: Path = MODEL_PATH) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_bytes(pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL))
-    tmp.replace(path)
+    saved_models.save(model, path)
 
 
 def load(path: Path = MODEL_PATH) -> Optional[ActModel]:
     """The saved model (built by `python -m bot.acts build` from this project's data), or None."""
-    if not path.exists():
-        return None
-    try:
-        model = pickle.loads(path.read_bytes())  # our own build output, like the Rasa model
-    except Exception:  # an unreadable or incompatible file is rebuilt, never trusted
-        logger.warning("act model %s unreadable; training in memory", path)
-        return None
-    return model if isinstance(model, ActModel) else None
-
-
-@lru_cache(maxsize=1)
-def _current(path: str, expected: str) -> ActModel:
-    model = load(Path(path))
-    if model is not None and model.fingerprint == expected:
-        return model
-    started = time.perf_counter()
-    model = train()
-    logger.warning(
-        "act model %s missing or stale (data changed): trained in memory in %.1f s; `make build` saves it",
-        path,
-        time.perf_counter() - started,
-    )
+    model: Optional[ActModel] = saved_models.load(path, ActModel)
     return model
 
 
@@ -438,7 +412,8 @@ def current_fingerprint() -> str:
 def get_model(path: Path = MODEL_PATH) -> ActModel:
     """The model for the current data: the saved one when its fingerprint matches, else trained
     in memory (once per process)."""
-    return _current(str(path), current_fingerprint())
+    model: ActModel = saved_models.current(path, current_fingerprint(), ActModel, train)
+    return model
 
 
 def classify(text: str) -> ActResult:

@@ -36,7 +36,8 @@ def save(model: Any, path: Path) -> None:
     tmp.replace(path)
 
 
-def _load(path: Path, kind: type) -> Any:
+def load(path: Path, kind: type) -> Any:
+    """The saved model at `path` if it is readable and of `kind`, else None."""
     try:
         model = pickle.loads(path.read_bytes()) if path.exists() else None  # our own build output
     except Exception:  # unreadable or incompatible: rebuilt, never trusted
@@ -52,7 +53,7 @@ def current(path: Path, expected: str, kind: type, train: Callable[[], Any]) -> 
     """The saved model at `path` when its `fingerprint` is `expected`, else `train()` (kept)."""
     held = _models.get(str(path))
     if held is None or held[0] != expected:
-        model = _load(path, kind)
+        model = load(path, kind)
         if model is None or getattr(model, "fingerprint", None) != expected:
             started = time.perf_counter()
             model = train()
