@@ -109,6 +109,8 @@ def act_right(act: str, answered: str, kind: str, entry: Any, expect: str) -> bo
         return kind == "diagnosis"
     if act == "off_topic":
         return entry is None and kind not in ("emergency", "diagnosis")
+    if expect == "uncovered":  # a shared diagnosis with a question the sources do not answer
+        return kind == "uncovered"
     return answered == expect  # shared_diagnosis, question
 
 
