@@ -73,7 +73,9 @@ NLU_ACTS = {
     "ask_capabilities": SMALL_TALK,
     "inform_region": SMALL_TALK,
 }
-NLU_SKIP = ("synonyms.yml",)
+# synonyms.yml holds no examples; follow_ups.yml holds fragments that are questions only after an
+# answer ("is it cancer then?", "which ones exactly"): the act of a message is decided on its own.
+NLU_SKIP = ("synonyms.yml", "follow_ups.yml")
 
 # Bump when the features or the training change (part of the model's fingerprint).
 VERSION = "1"

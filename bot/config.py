@@ -159,6 +159,9 @@ class Settings:
     # the rest; with no route answer, the model's pick answers at `entry_model_min` (results/entry-model.md).
     entry_route_weight: float = setting("entry_route_weight", "NETBOT_ENTRY_ROUTE_WEIGHT", calibrated=True)
     entry_model_min: float = setting("entry_model_min", "NETBOT_ENTRY_MODEL_MIN", calibrated=True)
+    # ... and at this in a turn of at most `follow_up_pick_words` words right after an answer: it
+    # continues a conversation about NETs ("what would a GP actually do", "does alcohol count?").
+    entry_model_min_follow_up: float = setting("entry_model_min_follow_up", "NETBOT_ENTRY_MODEL_MIN_FOLLOW_UP", calibrated=True)
     # ... in a message where at least this share of the words are words the model learned from.
     entry_model_known_words: float = setting("entry_model_known_words", "NETBOT_ENTRY_MODEL_KNOWN_WORDS", calibrated=True)
     # A short follow-up ("what are its symptoms?") keeps the subject in context at this confidence.

@@ -197,8 +197,27 @@ def _decide(
     in_context = _context(turn, kb) is not None or after_answer
     # Only after an entry's answer: right after the urgent-care reply the usual threshold holds.
     follow_up = after_answer and follow_ups.is_elliptical(text)
+    short_after_answer = after_answer and len(text.split()) <= settings().follow_up_words
     decision = safety.decide_act(
-        text, mentions, intent, confidence, _act_scores(turn, text), subjects, in_context, follow_up=follow_up
+        text,
+        mentions,
+        intent,
+        confidence,
+        _act_scores(turn, text),
+        subjects,
+        in_context,
+        follow_up=follow_up,
+        after_answer=short_after_answer,
+    )
+    # "Which foods exactly?", "how long have I got", "thank you. whom may I telephone?" right after
+    # an answer: the NLU often reads such a fragment as feedback, small talk or out of scope. A turn
+    # that asks something, right after an answer, gets the knowledge-base answer when one is found
+    # (or the plain "my sources don't cover" when it asks about a subject they do not cover).
+    continues = (
+        after_answer
+        and (intent in answers.FEEDBACK_INTENTS or intent in _CONTINUED_INTENTS)
+        and _asks_something(text)
+        and (any(m.label == "uncovered" for m in subjects) or _asked(turn, text, mentions, subjects, kb)[1] is not None)
     )
 
     # 2. Emergencies, whatever else the message says.
@@ -226,7 +245,7 @@ def _decide(
 
     # "Helpful" / "Not helpful" on the last answer: thanks (and, when it did not help, the starter
     # suggestions), never a second medical answer.
-    if intent in answers.FEEDBACK_INTENTS and (text.startswith("/") or _is_brief_feedback(text, subjects)):
+    if intent in answers.FEEDBACK_INTENTS and (text.startswith("/") or (_is_brief_feedback(text, subjects) and not continues)):
         return _feedback_reply(kb, turn, answers.FEEDBACK_INTENTS[intent], region)
 
     # Words the bot does not know, about nothing it knows: the honest "not sure", no guess.
@@ -244,7 +263,7 @@ def _decide(
         subjects = _asked_subjects(turn, text, mentions, subjects, kb)
 
     # 4. Small talk, region, out of scope.
-    if intent in SMALL_TALK and confidence >= config_min(kb) and not _has_topic(subjects):
+    if intent in SMALL_TALK and confidence >= config_min(kb) and not _has_topic(subjects) and not continues:
         key = SMALL_TALK[intent]
         buttons = answers.starter_buttons(kb) if key in ("greet", "capabilities") else []
         return answers.message_reply(kb, key, region, "smalltalk", buttons=buttons)
@@ -260,7 +279,7 @@ def _decide(
                 region=region,
             )
     other = [m for m in subjects if m.label == "other_condition"]
-    if (intent == "out_of_scope" and confidence >= config_min(kb) and not _has_topic(subjects)) or (
+    if (intent == "out_of_scope" and confidence >= config_min(kb) and not _has_topic(subjects) and not continues) or (
         other and not _has_topic(subjects)
     ):
         return answers.message_reply(kb, "out_of_scope", region, "out_of_scope", buttons=answers.starter_buttons(kb))
@@ -296,6 +315,20 @@ _SOURCE_WORDS = re.compile(
     r"passage|page|original|text|show)\b|^/",
     re.IGNORECASE,
 )
+
+
+# What the NLU reads into a short question right after an answer more often than it is meant.
+_CONTINUED_INTENTS = frozenset({"greet", "goodbye", "thanks", "out_of_scope"})
+# A turn that asks something: a question mark, or a question word opening one of its clauses.
+_ASKS = re.compile(
+    r"\?|(?:^|[.,;!]\s*|\b(?:and|but|so|then|ok|okay)\s+)(?:what|whats|what's|wat|which|how|hw|why|y|when|where|who|whom|"
+    r"can|could|cn|is|are|am|does|do|did|will|would|should|shud|may|might|tell me)\b",
+    re.IGNORECASE,
+)
+
+
+def _asks_something(text: str) -> bool:
+    return bool(_ASKS.search(text))
 
 
 def _is_brief_feedback(text: str, subjects: Sequence[Mention]) -> bool:
@@ -356,7 +389,8 @@ def _asked(
     if any(m.label == "uncovered" for m in subjects):
         # The uncovered reply follows; what it offers instead is the route's answer to the kind asked.
         return question, route
-    return _weighed(kb, text, routing, context, question, route, mass)
+    after_answer = follow_ups.last_entry(kb, turn.last_entry) is not None
+    return _weighed(kb, text, routing, context, question, route, mass, after_answer)
 
 
 def _weighed(
@@ -367,6 +401,7 @@ def _weighed(
     question: Optional[str],
     route: Optional[Resolution],
     mass: Dict[str, Tuple[float, str]],
+    after_answer: bool = False,
 ) -> Tuple[Optional[str], Optional[Resolution]]:
     """The route's answer weighed against the entry model's (bot/entry_classifier.py).
 
@@ -374,28 +409,35 @@ def _weighed(
         to it (1 for the route's own pick when a rule, not the NLU, chose its kind: a bare topic, a
         follow-up) plus the rest x the entry model's probability. On the blind banks the model was
         right far more often than the route where they disagreed (results/entry-model.md). With no
-        route answer, the model's pick must reach `entry_model_min`, in a message of mostly words it knows
+        route answer, the model's pick must reach `entry_model_min` (`entry_model_min_follow_up` in a
+        short turn right after an answer), in a message of mostly words it knows
     (`entry_model_known_words`); otherwise the honest fallback."""
-    # A question that names no subject of its own is about the conversation's ("how is it
-    # treated?" after VIP): the route knows that subject, the model reads only the words.
     # Two questions in one message: each part is answered on its own (bot/compound.py).
-    if not text or text.startswith("/") or (context is not None and not routing) or compound.asks_two(text):
+    if not text or text.startswith("/") or compound.asks_two(text):
         return question, route
+    # A question that names no subject of its own is about the conversation's ("how is it
+    # treated?" after VIP): the model reads it with that subject's name after it, as if it had
+    # been named ("what brings it on?" after carcinoid syndrome asks what triggers the syndrome).
+    read = text if context is None or routing else f"{text} ({kb.subjects[context].title})"
     config = settings()
     weight = config.entry_route_weight
     scores = {key: weight * share for key, (share, _) in mass.items()}
     if route is not None and route.key not in mass:
         scores[route.key] = weight
-    for guess in entry_classifier.ranking(text):
-        scores[guess.key] = scores.get(guess.key, 0.0) + (1.0 - weight) * guess.probability
+    # The words alone and the words with the subject count half each: with the subject's name
+    # only, the entry that defines the subject would outweigh the question asked about it.
+    readings = [text] if read == text else [text, read]
+    for reading in readings:
+        for guess in entry_classifier.ranking(reading):
+            scores[guess.key] = scores.get(guess.key, 0.0) + (1.0 - weight) * guess.probability / len(readings)
     if not scores:
         return question, route
     best = max(scores, key=lambda key: scores[key])
     if route is not None and best == route.key:
         return question, route
-    if route is None and (
-        scores[best] < config.entry_model_min or entry_classifier.known_share(text) < config.entry_model_known_words
-    ):
+    follows = after_answer and len(text.split()) <= config.follow_up_pick_words
+    bar = config.entry_model_min_follow_up if follows else config.entry_model_min
+    if route is None and (scores[best] < bar or entry_classifier.known_share(read) < config.entry_model_known_words):
         return question, None
     if best in mass:  # a kind leads there: its route keeps what was asked about
         kind = mass[best][1]

@@ -120,7 +120,7 @@ def follow_up(
     # 3. "How long?", "why not?": more about the last answer, when nothing else is named or sure.
     if question is None and not routing and len(text.split()) <= config.follow_up_fragment_words and _FRAGMENT.search(text):
         return primary_kind(entry), _resolution(entry, variant)
-    if question is not None or not is_elliptical(text):
+    if question is not None or not (is_elliptical(text) or names_only(text, mentions)):
         return None
     # 4. "And the lung ones?": the last answer's kind of question, about the subject now named.
     if routing:
@@ -135,6 +135,22 @@ def follow_up(
         return None
     chosen = kb.entries[picked.entry]
     return primary_kind(chosen), _resolution(chosen, None)
+
+
+# What a turn that only names a subject may say besides it ("lung?", "the pancreas ones").
+_NAMING_WORDS = frozenset("the a an and or ones one kind kinds type types in of too also then".split())
+
+
+def names_only(text: str, mentions: Sequence[Mention]) -> bool:
+    """A turn that names a subject and nothing else ("lung", "pancreas?") asks the last question
+    again about it, as "and the lung ones?" does."""
+    spans = sorted((m for m in mentions if m.start >= 0), key=lambda m: -m.start)
+    if not spans:
+        return False
+    rest = text
+    for m in spans:
+        rest = rest[: m.start] + " " + rest[m.end :]
+    return all(word in _NAMING_WORDS for word in re.findall(r"[\w']+", rest.lower()))
 
 
 def picks(text: str) -> bool:

@@ -304,7 +304,7 @@ _PAST = _rx(
     r"before (?:my|his|her|the|their) (?:diagnosis|surgery|operation|treatment)|before diagnosis|"
     r"(?:has|have) been \w+ before|before$|had (?:one|a few|several|some|them) before|"
     # counted episodes: "I've passed out twice", "she has fainted three times"
-    r"(?:passed out|fainted|blacked out|collapsed|had (?:a )?(?:seizures?|fits?))\s+(?:twice|(?:two|three|four|five|several|a few|"
+    r"(?<!nearly )(?<!almost )(?:passed out|fainted|blacked out|collapsed|had (?:a )?(?:seizures?|fits?))\s+(?:twice|(?:two|three|four|five|several|a few|"
     r"a couple of|many|\d+) times))\b"
 )
 _CHRONIC = _rx(
@@ -751,6 +751,34 @@ class ActDecision:
     about_known: bool = False
 
 
+# Where a message of several questions splits into them: line breaks, list items ("2)", "3."), and
+# "also" / "btw" / "separately" turning to something else. (Not sentence ends: "my meter said HI.
+# As in hello, the start-up screen" explains itself in the next sentence.)
+_PARTS = re.compile(r"\n+|\s(?=\d{1,2}[.)]\s)|\s+(?:also|and also|oh and|btw|separately)\s+", re.IGNORECASE)
+
+
+def _alarming_part(text: str, mentions: Sequence[Mention], floor: float) -> bool:
+    """A part of a message of two or more parts (a list of questions, "also, separately ...") in which
+    the rules find an emergency and the act classifier, reading that part alone, does too (at
+    `floor`): the rest of the message does not make it calm."""
+    from bot.acts import classify
+
+    bounds, start = [], 0
+    for cut in _PARTS.finditer(text):
+        bounds.append((start, cut.start()))
+        start = cut.end()
+    bounds.append((start, len(text)))
+    if len(bounds) < 2:
+        return False
+    for begin, end in bounds:
+        part = text[begin:end]
+        inside = [m for m in mentions if begin <= m.start and m.end <= end]
+        shifted = [Mention(m.label, m.value, m.text, m.start - begin, m.end - begin) for m in inside]
+        if part.strip() and check_emergency(part, shifted).emergency and classify(part).emergency >= floor:
+            return True
+    return False
+
+
 def decide_act(
     text: str,
     mentions: Sequence[Mention] = (),
@@ -760,6 +788,7 @@ def decide_act(
     subjects: Sequence[Mention] = (),
     in_context: bool = False,
     follow_up: bool = False,
+    after_answer: bool = False,
 ) -> ActDecision:
     """The act of a message, before any topic logic.
 
@@ -777,6 +806,9 @@ def decide_act(
        a conversation about a NET subject (`in_context`), the honest "not sure I understood".
     4. Otherwise shared diagnosis (answered with a kind word first), question or small talk.
     `follow_up`: a short elliptical turn right after an answer ("and the lung ones?").
+    `after_answer`: a short turn right after an entry's answer ("which foods exactly", "and the
+    prostate?", "is it cancer?"): it continues the answer, so off-topic only by a rule or at
+    `off_topic_follow_up`, and a diagnosis request by the rules or at `diagnosis_follow_up`.
     Without scores (a button payload) the rules alone decide."""
     t = act_thresholds()
     rules = check_emergency(text, mentions, intent, confidence)
@@ -788,13 +820,16 @@ def decide_act(
         model = False
     # The rules' word lists cannot tell a figure of speech, an episode that is over or a TV plot
     # from the real thing; the classifier, trained on those look-alikes, can. A rule-found
-    # emergency stands unless the classifier all but rules it out.
+    # emergency stands unless the classifier all but rules it out, in the whole message and in each
+    # of its parts where the rules find it (a list of questions whose fifth item is "I've just
+    # started getting chest pain" reads calm as a whole).
     if (
         rules.emergency
         and scores is not None
         and scores.emergency < t["rules_floor"]
         and not set(rules.signs) & lexicon().final
         and not rules.foreign
+        and not _alarming_part(text, mentions, t["emergency"])
     ):
         rules = SafetyCheck(False, rules.signs, "rules overruled: the classifier reads a look-alike")
     # The classifier alone, on a message the rules read as a request for a diagnosis ("keeps
@@ -832,7 +867,7 @@ def decide_act(
     # A verdict on the known diagnosis itself (has it spread, what grade, what a scan shows), or
     # the same question about the person asking ("does that mean I've got one too?"): still
     # never answered for them, whatever the classifier reads.
-    if known and asked and _VERDICT_ON_KNOWN.search(text.replace("\u2019", "'")):
+    if known and asked and (_VERDICT_ON_KNOWN.search(text.replace("\u2019", "'")) or _VERDICT_ON_FINDING.search(text)):
         return ActDecision(DIAGNOSIS_REQUEST, rules, "rules", scores, about_known=True)
     if known and asked and _ALSO_ME.search(text.replace("\u2019", "'")):
         return ActDecision(DIAGNOSIS_REQUEST, rules, "rules", scores)
@@ -847,7 +882,11 @@ def decide_act(
         (p_shared >= t["shared"] and p_shared > p_diagnosis)
         or (not is_diagnosis_request(text) and p_diagnosis < t["diagnosis_known"])
     )
-    if p_diagnosis >= t["diagnosis"] and not context:
+    # Right after an answer, a short question ("is it cancer?", "is that one of them?") asks about
+    # what the answer said; the rules still catch "so do I have it?", the classifier alone needs
+    # `diagnosis_follow_up`.
+    diagnosis_bar = t["diagnosis_follow_up"] if after_answer and not is_diagnosis_request(text) else t["diagnosis"]
+    if p_diagnosis >= diagnosis_bar and not context:
         return ActDecision(DIAGNOSIS_REQUEST, rules, "rules+classifier" if asked else "classifier", scores)
     # Told by the care team ("the consultant said I have carcinoid syndrome. What symptoms ...?"):
     # a rule-found request is about the known diagnosis unless the classifier says otherwise.
@@ -863,11 +902,13 @@ def decide_act(
     if scores.known < t["known_words"]:
         unclear = p_off >= t["unclear"] and not specific
         return ActDecision(QUESTION, rules, "", scores, unclear=unclear)
-    if (
+    off_topic = (
         (p_off >= t["off_topic"] and not specific)
         or p_off >= t["off_topic_named"]
         or ("other_condition" in labels and not about_nets and p_off >= t["off_topic_other"])
-    ):
+    )
+    # A few words that continue the last answer, read on their own, look like anything.
+    if off_topic and (not after_answer or p_off >= t["off_topic_follow_up"]):
         return ActDecision(OFF_TOPIC, rules, "classifier", scores)
     # Between the two: maybe off-topic, maybe a vague question. The honest "not sure I
     # understood" asserts nothing, where a guessed medical entry might answer a question about
@@ -958,6 +999,11 @@ _DIAGNOSIS_PATTERNS: Tuple[Pattern[str], ...] = tuple(
         # could a NET be why I'm thirsty? / might a carcinoid be what's causing my flushing?
         rf"\b(?:could|might|may|would|can)\s+(?:a |an |the |some |one of these |one of those )?{_CONDITION}\s+(?:\w+\s+)?be\s+"
         rf"(?:why|the reason|what'?s (?:causing|behind|going on|wrong)|behind|causing|the cause of)\b[^.?!]{{0,40}}?\b(?:i|i'm|im|me|my|he|she|his|her|we|they)\b",
+        # "is there a tumour in my lung?"
+        r"\b(?:is|are|could|might)\s+there\s+(?:be\s+)?(?:a|an|any|some)\s+(?:[\w'-]+\s+){0,2}?(?:tumou?rs?|growths?|cancers?|nets?|"
+        r"carcinoids?|lumps?|insulinomas?)\s+(?:in|on)\s+(?:my|his|her|their|our)\b",
+        # symptoms told, then a bare name: "Recurrent pneumonia, 40F non-smoker. Bronchial carcinoid?"
+        rf"[.!?,]\s+{_CONDITION}\s*\?+\s*$",
         # I (just) need to know if the thing they found is a carcinoid
         rf"\b(?:need|want|wanna|have|got) to know\s+(?:if|whether)\b[^.?!]{{0,80}}?\b(?:is|are|was|were|'s)\s+(?:a |an |the )?{_CONDITION}",
         rf"\btell me (?:if|whether)\s+(?:the|this|that|it|these)\b[^.?!]{{0,80}}?\b(?:is|are|was|were|'s)\s+(?:a |an |the )?{_CONDITION}",
@@ -1054,6 +1100,20 @@ _VERDICT_ON_KNOWN = _rx(
     r"\bwhat (?:grade|stage) (?:does (?:that|this|it) make|am i|is (?:mine|hers|his))\b|"
     r"\b(?:does|do|did)\s+(?:my|his|her|their)\s+(?:[\w'-]+\s+){0,2}?(?:scans?|results?|reports?|biopsy|bloods?|tests?)\s+(?:show|mean|say)\b"
 )
+# A verdict asked on a finding, a reading or a word of a letter for the person asking: "does
+# that / a 5-HIAA of 12 / 'likely' mean I've got one?", "have I got cancer or not?", "is the 9 mm
+# nodule in the lung a carcinoid?", "how sure are you that my rash means ...", "what's the
+# likelihood it turns out benign?". ("Is a lump in the appendix usually a NET?" asks in general.)
+_VERDICT_ON_FINDING = _rx(
+    r"\b(?:does|do|would|could|can)\s+(?:[^.?!]{1,40}?\s)?mean\s+(?:that\s+)?(?:i|i've|i'm|im|he|she|he's|she's|we|they|my|his|her)\b"
+    r"(?:\s+[\w']+){0,3}?\s+(?:have|has|got)\b(?!\s+to\b)|"
+    r"\b(?:have|has)\s+(?:i|he|she|we|they|my [\w'-]+)\s+got\b[^.?!]{0,30}?\bor not\b|"
+    r"\b(?:is|are|could|might)\s+(?:(?:the|this|that|my|his|her|their|these|those)\s+|a\s+(?=\d))(?:[\w'-]+\s+){0,4}?(?:nodules?|lumps?|"
+    r"bumps?|lesions?|mass|masses|spots?|cysts?|growths?|shadows?|polyps?|swellings?|thing)\b"
+    r"(?![^.?!]{0,50}?\b(?:usually|always|often|generally|normally|typically|ever|commonly)\b)[^.?!]{0,50}?\b(?:be\s+)?(?:a|an)\s+"
+    r"(?:[\w'-]+\s+){0,3}?(?:nets?|carcinoids?|tumou?rs?|cancers?|carcinomas?|insulinomas?|gastrinomas?|neuroendocrine)\b|"
+    r"\bhow sure are you\b|\b(?:likelihood|chances?|odds|probability)\b[^.?!]{0,30}?\bturns? out\s+(?:to be\s+)?(?:benign|malignant|cancer|a net|fine|nothing)\b"
+)
 # Whether what a test found is a NET, asked after what the test found.
 _WHAT_WAS_FOUND = _rx(
     rf"\b(?:need|want|wanna|have|got) to know\s+(?:if|whether)\b[^.?!]{{0,80}}?\b(?:is|are|was|were|'s)\s+(?:a |an |the )?{_CONDITION}|"
@@ -1101,7 +1161,7 @@ def is_diagnosis_request(
     text = text.replace("\u2019", "'").replace("\u2018", "'").replace("`", "'")
     if _VERDICT.search(text) and re.search(_CONDITION, text, _FLAGS):
         return True
-    if _LIKELIHOOD.search(text) or _ABOUT_IT.search(text):
+    if _LIKELIHOOD.search(text) or _ABOUT_IT.search(text) or _VERDICT_ON_FINDING.search(text):
         return True
     about_someone = bool(_PERSON_WORD.search(text)) or bool(_DEICTIC.search(text))
     if not about_someone:

@@ -274,8 +274,9 @@ def run_bank(questions: Sequence[Question], workers: int) -> Tuple[List[Outcome]
         stack = EvalStack(Path(tmp))
         try:
             log("starting the action server and Rasa (bot.serving.launcher, HTTP API on with a token)")
-            stack.start_actions()
+            actions = stack.start_actions(wait=False)
             stack.start_rasa()
+            stack.wait_for_actions(actions)
             started = time.monotonic()
             outcomes = ask_all(stack.say, matcher, questions, workers=workers, prefix="eval")
             log(f"{len(questions)} questions over REST in {time.monotonic() - started:.0f}s")

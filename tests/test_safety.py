@@ -396,3 +396,43 @@ def test_the_urgent_reply_comes_first_and_a_clear_question_still_gets_its_genera
     # An emergency reported, not a question asked: the urgent advice alone.
     alone = respond(Turn("my husband has collapsed and is not breathing", "report_emergency", 0.99), kb)
     assert alone.kind == "emergency" and kb.messages["emergency_asked"] not in alone.body
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Does a urine 5-HIAA of 40 mean I've got a carcinoid?",
+        "The scan says 'likely pNET'. Does 'likely' mean I definitely have one?",
+        "Is the 2 cm lump in my mum's liver a NET?",
+        "is a 6 mm nodule in my lung a carcinoid tumour",
+        "How sure are you that my flushing means a neuroendocrine tumour?",
+        "My biopsy is 'suspicious'. What are the chances it turns out benign?",
+        "I had a scan last week. Have I got cancer or not?",
+        "I keep getting chest infections. Is there a tumour in my lung?",
+        "Flushing after wine, diarrhoea at night, 52F. Carcinoid?",
+    ],
+)
+def test_a_verdict_asked_on_a_finding_or_a_reading_gets_no_diagnosis(text):
+    reply = respond(Turn(text, "ask_definition", 0.9))
+    assert reply.kind == "diagnosis", (reply.kind, reply.body[:80])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Is a lump in the appendix usually a NET?",
+        "does that mean they have to operate?",
+        "Does a grade 1 NET mean it is slow growing?",
+    ],
+)
+def test_general_questions_about_findings_are_not_taken_for_a_verdict(text):
+    assert not safety.is_diagnosis_request(text)
+
+
+def test_an_emergency_in_one_item_of_a_long_list_of_questions_is_not_overruled_by_the_calm_rest():
+    text = (
+        "I've got lots of questions about my new diagnosis so I'll list them. 1) What does grade 2 mean? "
+        "2) Is it inherited, should my kids be tested? 3) Can I still drink coffee? 4) How do I find a specialist? "
+        "5) I've just started having crushing chest pain going down my left arm."
+    )
+    assert respond(Turn(text, "ask_grade_stage", 0.9)).kind == "emergency"

@@ -132,10 +132,15 @@ class Stack:
         self.processes.append(started)
         return started
 
-    def start_actions(self) -> subprocess.Popen:
+    def start_actions(self, wait: bool = True) -> subprocess.Popen:
+        """The action server on this stack's port; `wait`: until it answers (else `wait_for_actions`)."""
         process = self._start("actions", self._env(ACTIONS_PORT=str(self.actions_port)))
-        wait_for(f"http://127.0.0.1:{self.actions_port}/health", 120, process, self.workdir / "actions.log")
+        if wait:
+            self.wait_for_actions(process)
         return process
+
+    def wait_for_actions(self, process: subprocess.Popen) -> None:
+        wait_for(f"http://127.0.0.1:{self.actions_port}/health", 120, process, self.workdir / "actions.log")
 
     def start_rasa(self, credentials: Optional[Path] = None) -> subprocess.Popen:
         """Rasa on this stack's port and endpoints; `credentials`: a ready file, else the
@@ -171,9 +176,11 @@ def started(stack: S, actions: bool = True, credentials: Optional[Path] = None) 
     """`stack` with its action server (unless `actions` is false) and Rasa running; both are
     stopped at the end, whatever happened."""
     try:
-        if actions:
-            stack.start_actions()
+        # Both load at once (Rasa needs the action server only when a message comes).
+        action_server = stack.start_actions(wait=False) if actions else None
         stack.start_rasa(credentials=credentials)
+        if action_server is not None:
+            stack.wait_for_actions(action_server)
         yield stack
     finally:
         stack.stop_all()

@@ -4,17 +4,12 @@ from typing import Iterator
 
 import pytest
 
-from tests.servers import MODEL, Stack
+from tests.servers import Stack, require_model, started
 
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory) -> Iterator[Stack]:
-    if not MODEL.exists():
-        pytest.fail(f"{MODEL} is missing: run `make train` first (make e2e does)")
-    running = Stack(tmp_path_factory.mktemp("stack"))
-    try:
-        running.start_actions()
-        running.start_rasa()
+    """One stack for the whole e2e suite (the bad-input cases, the question bank, REST)."""
+    require_model("e2e")
+    with started(Stack(tmp_path_factory.mktemp("stack"))) as running:
         yield running
-    finally:
-        running.stop_all()

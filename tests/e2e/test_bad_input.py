@@ -15,7 +15,7 @@ import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Dict, Iterator, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 import pytest
 import requests
@@ -24,7 +24,7 @@ from bot.config import PROJECT_ROOT
 from bot.dialogue import error_reply
 from bot.knowledge import get_knowledge_base
 from bot.referral import referral_text
-from tests.servers import Stack, require_model, started
+from tests.servers import Stack
 from tests.socket_client import SocketUser
 
 KB = get_knowledge_base()
@@ -52,13 +52,6 @@ def is_safe_web(text: str) -> bool:
 
 def nested(depth: int) -> str:
     return "[" * depth + "]" * depth
-
-
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory) -> Iterator[Stack]:
-    require_model("e2e")
-    with started(Stack(tmp_path_factory.mktemp("bad-input"))) as running:
-        yield running
 
 
 # ---------------------------------------------------------------- REST ----------------------

@@ -77,12 +77,13 @@ def pytest_sessionfinish(session: Any, exitstatus: int) -> None:
 UNSEEN_FAILURE = "Task exception was never retrieved"
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def server(request: Any) -> Iterator[Server]:
-    """The module's stack. Its folder (logs, SQLite store) is our own, not pytest's basetemp,
-    which a concurrent pytest run may rotate away; it is kept when a case of the module failed."""
+    """One stack for the hostile suite (a case that leaves Rasa hung or dead gets it restarted
+    before the next, `row`). Its folder (logs, SQLite store) is our own, not pytest's basetemp,
+    which a concurrent pytest run may rotate away; it is kept when a case failed."""
     require_model("test-hostile")
-    workdir = Path(tempfile.mkdtemp(prefix=f"netbot-hostile-{request.module.__name__.rsplit('.', 1)[-1]}-"))
+    workdir = Path(tempfile.mkdtemp(prefix="netbot-hostile-"))
     failed_before = request.session.testsfailed
     with started(Stack(workdir)) as stack:
         running = Server(stack)
@@ -91,14 +92,14 @@ def server(request: Any) -> Iterator[Server]:
             yield running
         finally:
             running.finish()
-    # Whatever the module sent, nothing was left to fail unseen in the background.
+    # Whatever the suite sent, nothing was left to fail unseen in the background.
     for log in ("rasa.log", "actions.log"):
         text = (workdir / log).read_text(errors="replace") if (workdir / log).exists() else ""
         assert UNSEEN_FAILURE not in text, f"{log}: {UNSEEN_FAILURE!r} (logs kept in {workdir})"
     if request.session.testsfailed == failed_before:
         shutil.rmtree(workdir, ignore_errors=True)
     else:
-        print(f"\n{request.module.__name__}: server logs kept in {workdir}")
+        print(f"\nhostile suite: server logs kept in {workdir}")
 
 
 def _failure(report: Any) -> str:
