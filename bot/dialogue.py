@@ -23,7 +23,7 @@ from bot import acts, answers, compound, entry_classifier, follow_ups, languages
 from bot.answers import Reply
 from bot.config import settings
 from bot.knowledge import QUESTION_KINDS, ROUTING_LABELS, STICKY_LABELS, KnowledgeBase, Resolution, get_knowledge_base
-from bot.nlp import Mention, analyse, normalise_value
+from bot.nlp import Mention, analyse, normalise_value, words_outside
 from bot.retrieval import get_retriever
 
 SMALL_TALK = {
@@ -451,10 +451,7 @@ def _is_bare_topic(text: str, mentions: Sequence[Mention]) -> bool:
     "are NETs fatal" asks something else about the topic."""
     if len(text.split()) > settings().bare_topic_words:
         return False
-    rest = text
-    for m in sorted((m for m in mentions if m.start >= 0), key=lambda m: -m.start):
-        rest = rest[: m.start] + " " + rest[m.end :]
-    return all(word in _ASKING_WORDS for word in re.findall(r"[\w']+", rest.lower()))
+    return all(word in _ASKING_WORDS for word in words_outside(text, mentions))
 
 
 def _follow_up_kind(turn: Turn, text: str, routing: Sequence[str]) -> Optional[str]:

@@ -21,7 +21,7 @@ from typing import FrozenSet, Optional, Sequence, Tuple
 
 from bot.config import settings
 from bot.knowledge import ANY_KIND, Entry, KnowledgeBase, Resolution
-from bot.nlp import Mention, analyse
+from bot.nlp import Mention, analyse, words_outside
 from bot.retrieval import Hit, get_retriever
 
 _FLAGS = re.IGNORECASE
@@ -144,13 +144,9 @@ _NAMING_WORDS = frozenset("the a an and or ones one kind kinds type types in of 
 def names_only(text: str, mentions: Sequence[Mention]) -> bool:
     """A turn that names a subject and nothing else ("lung", "pancreas?") asks the last question
     again about it, as "and the lung ones?" does."""
-    spans = sorted((m for m in mentions if m.start >= 0), key=lambda m: -m.start)
-    if not spans:
+    if not any(m.start >= 0 for m in mentions):
         return False
-    rest = text
-    for m in spans:
-        rest = rest[: m.start] + " " + rest[m.end :]
-    return all(word in _NAMING_WORDS for word in re.findall(r"[\w']+", rest.lower()))
+    return all(word in _NAMING_WORDS for word in words_outside(text, mentions))
 
 
 def picks(text: str) -> bool:

@@ -13,10 +13,11 @@ import argparse
 import gzip
 import json
 import os
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Set, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
@@ -40,6 +41,15 @@ class Mention:
     text: str
     start: int
     end: int
+
+
+def words_outside(text: str, mentions: Sequence[Mention]) -> List[str]:
+    """The lower-cased words of `text` outside the spans of `mentions` found in it (what a
+    message says besides the subjects it names)."""
+    rest = text
+    for m in sorted((m for m in mentions if m.start >= 0), key=lambda m: -m.start):
+        rest = rest[: m.start] + " " + rest[m.end :]
+    return re.findall(r"[\w']+", rest.lower())
 
 
 def english_words() -> Set[str]:

@@ -46,6 +46,7 @@ from bot.config import PROJECT_ROOT
 from bot.knowledge import get_knowledge_base
 from bot.nlp import normalise_value
 from bot.serving.stack import BIN, MODEL, Stack
+from bot.serving.stack import started as started_stack
 from evaluation.banks import FRESH_BANK, UNSEEN_BANK, AnswerMatcher, Outcome, Question, ask_all, load_bank
 
 RESULTS = PROJECT_ROOT / "results"
@@ -271,19 +272,13 @@ def run_bank(questions: Sequence[Question], workers: int) -> Tuple[List[Outcome]
     kb = get_knowledge_base()
     matcher = AnswerMatcher(kb)
     with tempfile.TemporaryDirectory(prefix="netbot-eval-") as tmp:
-        stack = EvalStack(Path(tmp))
-        try:
-            log("starting the action server and Rasa (bot.serving.launcher, HTTP API on with a token)")
-            actions = stack.start_actions(wait=False)
-            stack.start_rasa()
-            stack.wait_for_actions(actions)
-            started = time.monotonic()
+        log("starting the action server and Rasa (bot.serving.launcher, HTTP API on with a token)")
+        with started_stack(EvalStack(Path(tmp))) as stack:
+            began = time.monotonic()
             outcomes = ask_all(stack.say, matcher, questions, workers=workers, prefix="eval")
-            log(f"{len(questions)} questions over REST in {time.monotonic() - started:.0f}s")
+            log(f"{len(questions)} questions over REST in {time.monotonic() - began:.0f}s")
             with ThreadPoolExecutor(max_workers=workers) as pool:
                 parses = list(pool.map(lambda q: stack.parse(q.text), questions))
-        finally:
-            stack.stop_all()
     return outcomes, parses
 
 
