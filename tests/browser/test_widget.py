@@ -115,6 +115,8 @@ def test_html_typed_in_the_chat_is_shown_as_text(page: Page, page_url: str):
 
 def test_keyboard_only(page: Page, page_url: str):
     page.goto(page_url)
+    # The widget renders its launcher after the page has loaded: tab once it is there.
+    page.locator(".rw-launcher").wait_for()
     # Tab from the top of the page reaches the launcher; Enter opens the chat.
     for _ in range(10):
         page.keyboard.press("Tab")
