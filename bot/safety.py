@@ -858,6 +858,10 @@ def decide_act(
     if scores is None:
         return ActDecision(DIAGNOSIS_REQUEST if asked else QUESTION, rules, "rules" if asked else "", None)
     p_diagnosis = scores.score(DIAGNOSIS_REQUEST)
+    # The NLU's intent alone (no rule in the words) is a request only when the act classifier, which
+    # was trained on requests and on questions with a story around them, gives it `diagnosis_intent`.
+    if asked and not is_diagnosis_request(text) and p_diagnosis < t["diagnosis_intent"]:
+        asked = False
     p_shared = scores.score(SHARED_DIAGNOSIS)
     # A diagnosis stated as known ("I was diagnosed with ...", "the consultant said ...", "my dad
     # has a pancreatic NET.") and the classifier reading the message as context: the question is
@@ -941,41 +945,57 @@ _CONDITION_END = (
     r"curable|treatable|hereditary|genetic|inherited|are|is|was|were|be|can|could|do|does|did|have|has|had|cause\w*|"
     r"spread\w*|grow\w*|run|runs|tend\w*|need\w*|mean\w*|make\w*|get|gets|treated|cured|found|diagnosed|show\w*|"
     r"start\w*|develop\w*|release\w*|produce\w*|affect\w*|come|comes|go|goes|turn\w*|become\w*|with|that|which|who|"
-    r"will|would|might|may|return\w*|recur\w*)\b)"
+    r"will|would|might|may|return\w*|recur\w*|mostly|most|more|less|only|seen|located|linked|related|"
+    r"connected|associated)\b)"
 )
 _LINK = (
     r"(?:(?:actually|really|just|definitely|possibly|probably|likely|maybe|from|caused by|due to|because of|part of|"
     r"linked to|related to|down to|a sign of|a symptom of|signs of|symptoms of|an early sign of|a warning sign of)\s+)*"
 )
 _WHO = rf"(?:i|he|she|we|they|(?:my|his|her|our|their)(?: (?!of\b)[\w'-]+){{1,3}}?|(?:{_PEOPLE})(?:'s [\w'-]+)?)"
+# "are these symptoms carcinoid syndrome?": symptoms pointed at, not named.
+_THESE_SYMPTOMS = (
+    r"(?:this|that|these|those)\s+(?:symptoms?|signs?|flush\w*|rash\w*|spots?|attacks?|episodes?|pains?|problems?|feelings?)"
+)
 # ("how are they linked to NETs?" asks how, not whether.)
 _IS_IT = _rx(
-    rf"(?<!\bhow )(?<!\bwhy )(?<!\bwhat )(?<!\bwhere )(?<!\bwhen )\b(?:is|are|was|were)\s+(?:it|this|that|these|those|{_WHO})\s+{_LINK}(?:a |an |the )?{_CONDITION}{_CONDITION_END}"
+    rf"(?<!\bhow )(?<!\bwhy )(?<!\bwhat )(?<!\bwhere )(?<!\bwhen )\b(?:is|are|was|were)\s+(?:it|this|that|these|those|{_WHO}|{_THESE_SYMPTOMS})\s+{_LINK}(?:a |an |the )?{_CONDITION}{_CONDITION_END}"
+)
+# "can we have a simple explanation of what a NET is?": to have as to be given something.
+_HAVE_RECEIVE = (
+    r"\s+(?:a|an|some|more|any|the)\s+(?:[\w'-]+\s+){0,2}?(?:explanation|information|info|leaflet|appointment|look|chat|word|"
+    r"idea|question|list|summary|overview|guide|breakdown|answer|copy|scan|test|referral|second opinion)s?\b"
 )
 _DIAGNOSE_ME = _rx(r"\bdiagnos(?:e|is)\s+(?:me|my|him|her|them|us|this|what)\b|\bcan you diagnose\b|\bgive me a diagnosis\b")
 # "why did it take 5 years to diagnose my wife's NET" tells what happened; it asks nothing of us.
 _TOOK_TO_DIAGNOSE = _rx(r"\b(?:take|takes|took|taken|taking)\b[^.?!]{0,60}?(?<!\byou )(?<!\bu )\bto diagnos(?:e|is)\b")
+# "I'm not asking you to diagnose me, I just want to know who to see": said to ask something else.
+_NOT_ASKING_TO_DIAGNOSE = _rx(
+    r"\b(?:not|n't|never|no need to|without)\s+(?:[\w']+\s+){0,4}?(?:to\s+)?(?:diagnos(?:e|is|ing)|a diagnosis)\b|"
+    r"\b(?:know|understand|realise|realize)\s+(?:that\s+)?(?:you|u)\s+(?:can'?t|cannot|can not|won'?t)\s+diagnos"
+)
 _DIAGNOSIS_PATTERNS: Tuple[Pattern[str], ...] = tuple(
     p if isinstance(p, re.Pattern) else _rx(p)
     for p in (
         # do I have / does my mum have / could she have / has he got / will I get
-        rf"\b(?:do|does|did|could|might|may|would|can|will)\s+{_WHO}\s+(?:[\w']+\s+){{0,3}}?(?:have(?! to\b)|has(?! to\b)|got|had(?! to\b)|suffer\w*)\b[^.?!]{{0,40}}?\b{_CONDITION}",
+        rf"(?<!\bhow )(?<!\bwhy )\b(?:do|does|did|could|might|may|would|can|will)\s+{_WHO}\s+(?:[\w']+\s+){{0,3}}?(?:have(?! to\b)(?!{_HAVE_RECEIVE})|has(?! to\b)|got|had(?! to\b)|suffer\w*)\b[^.?!]{{0,40}}?\b{_CONDITION}",
         rf"\b(?:will|could|might|may|would)\s+{_WHO}\s+(?:[\w']+\s+){{0,2}}?(?:get|develop)\s+{_CONDITION}{_CONDITION_END}",
         rf"\b(?:do|would|did) you (?:think|reckon|say|believe|suppose)\b[^.?!]{{0,60}}?\b{_CONDITION}",
-        rf"\b(?:have|has)\s+{_WHO}\s+(?:got|had|been)\b[^.?!]{{0,30}}?\b{_CONDITION}",
+        rf"(?<!\bhow )(?<!\bwhy )(?<!\bwhen )\b(?:have|has)\s+{_WHO}\s+(?:got|had|been)\b[^.?!]{{0,30}}?\b{_CONDITION}",
         # could it / this / my diarrhoea / the flushing I get be a NET?
         rf"\b(?:could|might|may|would|can)\s+(?:it|this|that|these|those|they|{_WHO}|the [\w']+(?: [\w']+){{0,3}}?)\s+(?:\w+\s+){{0,2}}?(?:be|been|mean|indicate|suggest|point to)\s+{_LINK}(?:a |an |the )?{_CONDITION}{_CONDITION_END}",
         # is it cancer / is this a sign of a NET / is my wheezing caused by carcinoid
         _IS_IT,
         # I think I have / I'm worried I might have / I reckon it's a NET
-        rf"\b(?:i|i'm|im|he|she|we|(?:my|his|her) [\w'-]+)\s+(?:\w+\s+)?(?:think|thinks|reckon|reckons|fear|fears|suspect|suspects|worried|worry|worries|believe|believes|wonder|wonders|wondering|convinced|sure)\s+(?:that\s+|if\s+|whether\s+)?(?:i|he|she|we|they|it|this|my [\w'-]+|his [\w'-]+|her [\w'-]+)\s*(?:'s|'ve|'m|s|is|has|have|had|am|might|may|could|got|must)\b[^.?!]{{0,30}}?\b{_CONDITION}",
+        rf"(?<!\bif )(?<!\bwhen )(?<!\bshould )(?<!\bonce )\b(?:i|i'm|im|he|she|we|(?:my|his|her) [\w'-]+)\s+(?:\w+\s+)?(?:think|thinks|reckon|reckons|fear|fears|suspect|suspects|worried|worry|worries|believe|believes|wonder|wonders|wondering|convinced|sure)\s+(?:that\s+|if\s+|whether\s+)?(?:i|he|she|we|they|it|this|my [\w'-]+|his [\w'-]+|her [\w'-]+)\s*(?:'s|'ve|'m|s|is|has|have|had|am|might|may|could|got|must)\b[^.?!]{{0,30}}?\b{_CONDITION}",
         rf"\b(?:it'?s|its|this is|that'?s)\s+(?:a |an )?{_CONDITION}[^.?!]{{0,20}}\b(?:who'?s right|right\?|isn'?t it|am i right)",
         # explicit requests
         _DIAGNOSE_ME,
         r"\b(?:check|look at|assess|go through|read)\s+(?:my|his|her|our|these)\s+symptoms\b",
         rf"\bwhat (?:do|does|did) {_WHO} (?:have|got)\b|\bwhat(?:'s| is| has) {_WHO} got\b|"
         r"\bwhat(?:'s|s| is) (?:wrong|going on|happening|the matter) with (?:me|him|her|us|them|my)\b",
-        rf"\b(?:could|might|may|would|can)\s+{_WHO}\s+be\b(?!\s+(?:ok|okay|fine|alright|all right|able|treated|cured))[^.?!]{{0,40}}?\b{_CONDITION}{_CONDITION_END}",
+        rf"\b(?:could|might|may|would|can)\s+{_WHO}\s+be\b(?!\s+(?:ok|okay|fine|alright|all right|able|treated|cured|offered|given|"
+        rf"prescribed|seen|referred|told|operated|mistaken|misdiagnosed|confused|tested|screened|checked|scanned|helped|eligible))[^.?!]{{0,40}}?\b{_CONDITION}{_CONDITION_END}",
         # "so I must have a NET" (an inference; "ok so my mum has a NET??" repeats what they were told)
         rf"\b(?:so|then|therefore|which means)\s+{_WHO}\s+(?:must|probably|definitely|likely)\s+(?:have|has|got|'ve got)\b[^.?!]{{0,30}}?\b{_CONDITION}",
         rf"\b(?:so|then|therefore|which means)\s+(?:i|he|she|we|they)\s+(?:have|has|got|'ve got)\b[^.?!]{{0,30}}?\b{_CONDITION}",
@@ -1018,7 +1038,7 @@ _DIAGNOSIS_PATTERNS: Tuple[Pattern[str], ...] = tuple(
         r"\b(?:sign|signs|means?|mean)\s+(?:that\s+)?(?:my|his|her|their|our)\s+(?:[\w'-]+\s+){0,2}?(?:nets?|cancers?|tumou?rs?|carcinoids?)\s+"
         r"(?:has|have|is|'s)\s+(?:already\s+)?(?:spread|grown|come back|returned|metastasi[sz]ed)\b",
         # do I have it too? (after someone else's diagnosis, an app's guess)
-        rf"\b(?:do|does|could|might|would|can)\s+{_WHO}\s+(?:also\s+)?(?:have|has|got)\s+(?:it|this|that|the same(?: thing)?)(?:\s+(?:too|as well|also))?\s*(?:\?|$)",
+        rf"(?<!\bhow )(?<!\bwhy )\b(?:do|does|could|might|would|can)\s+{_WHO}\s+(?:also\s+)?(?:have|has|got)\s+(?:it|this|that|the same(?: thing)?)(?:\s+(?:too|as well|also))?\s*(?:\?|$)",
         # am I one of the 20% who get it? / is she among those who develop it?
         rf"\b(?:am|is|are)\s+(?:i|he|she|we|they|{_WHO})\s+(?:one of|among|part of)\s+(?:the|those)\b[^.?!]{{0,30}}?\b(?:who|that)\s+(?:get|gets|have|has|develop|develops)\b",
         # is there any way my dizzy spells are from a tumour?
@@ -1036,7 +1056,7 @@ _DIAGNOSIS_PATTERNS: Tuple[Pattern[str], ...] = tuple(
         r"\bwhat (?:grade|stage|type) (?:does (?:that|this|it) make (?:me|him|her|them|mine|it)|am i|is (?:he|she)|is (?:mine|hers|his)|"
         r"is (?:my|his|her|their) (?:[\w'-]+\s+){0,2}?(?:nets?|cancers?|tumou?rs?|carcinoids?))\b",
         # NET or just alcohol flush? / could this be a carcinoid and not just piles?
-        rf"\b{_CONDITION}\s*,?\s+or\s+(?:is it\s+|it's\s+)?(?:just|only|simply|merely)\b",
+        rf"\b{_CONDITION}\s*,?\s+or\s+(?:is it\s+|it's\s+)?(?:just|only|simply|merely)\b(?!\s+(?:some|a few|certain|sometimes|in|when|if|for)\b)",
         rf"\b{_CONDITION}\s*,?\s+(?:and\s+)?not\s+(?:just|only|simply|merely)\b",
         # this bleeding could be a carcinoid / my years of IBS were a carcinoid all along
         rf"\b(?:this|that|my|his|her|their)\s+(?:[\w'-]+\s+){{0,3}}?(?:could|might|may)\s+(?:actually\s+|really\s+)?(?:be|mean)\s+{_LINK}(?:a |an |the )?{_CONDITION}{_CONDITION_END}",
@@ -1054,6 +1074,24 @@ _KNOWN_NET = _rx(
     r"\b(?:diagnosed with|has|have|had|living with|got)\s+(?:a |an )?(?:[\w-]+\s+){0,2}?(?:nets?|carcinoid|neuroendocrine|insulinoma|gastrinoma|glucagonoma|vipoma|pnet|nec|"
     r"medullary thyroid (?:cancer|carcinoma)|ph?a?eochromocytoma|merkel cell (?:cancer|carcinoma))\b"
 )
+# A diagnosis quoted from a letter or report ("Letter: 'bronchial carcinoid'. Is that a lung NET?",
+# "the notes say 'functional NET', is this the same as ..."): "is that a ...?" asks what the
+# words mean, the diagnosis is the care team's. (A finding quoted, "'a 2 cm lesion'", is not one.)
+_QUOTED = _rx(r"(?:^|(?<=[\s:(]))[\"\u201c\u2018']([^\"\u201c\u201d\u2018\u2019']{3,80}?)[\"\u201d\u2019'](?![a-z])")
+_DIAGNOSIS_NAME = _rx(
+    r"\b(?:nets?|neuroendocrine (?:tumou?rs?|neoplasms?|carcinomas?)|carcinoids?|insulinomas?|gastrinomas?|glucagonomas?|vipomas?|pnets?|necs?)\b"
+)
+_HEDGE = _rx(
+    r"\?|\b(?:suspicious|suspected|suspect|possible|possibly|probable|probably|likely|query|differential|consistent|suggestive|"
+    r"suggests?|cannot|can't|rule out|exclude|excluded|may|might|could|or|versus|vs)\b"
+)
+
+
+def _quotes_a_diagnosis(text: str) -> bool:
+    """A diagnosis quoted from a letter, unhedged: "'bronchial carcinoid'" (not "'? carcinoid'")."""
+    return any(_DIAGNOSIS_NAME.search(q) and not _HEDGE.search(q) for q in _QUOTED.findall(text))
+
+
 # ... and "my aunt had medullary thyroid cancer, is that a type of NET?" asks how it is classed.
 _NATURE_QUESTION = _rx(
     r"\b(?:is|are) (?:it|this|that|they) (?:a )?(?:cancer|cancerous|malignant|benign|serious|dangerous)\b|"
@@ -1108,7 +1146,8 @@ _VERDICT_ON_FINDING = _rx(
     r"\b(?:does|do|would|could|can)\s+(?:[^.?!]{1,40}?\s)?mean\s+(?:that\s+)?(?:i|i've|i'm|im|he|she|he's|she's|we|they|my|his|her)\b"
     r"(?:\s+[\w']+){0,3}?\s+(?:have|has|got)\b(?!\s+to\b)|"
     r"\b(?:have|has)\s+(?:i|he|she|we|they|my [\w'-]+)\s+got\b[^.?!]{0,30}?\bor not\b|"
-    r"\b(?:is|are|could|might)\s+(?:(?:the|this|that|my|his|her|their|these|those)\s+|a\s+(?=\d))(?:[\w'-]+\s+){0,4}?(?:nodules?|lumps?|"
+    r"\b(?:is|are|could|might)\s+(?:(?:the|this|that|my|his|her|their|these|those)\s+|a\s+(?=\d))"
+    r"(?!(?:a |an |the )?(?:different|same|separate|similar|other|another)\b)(?:[\w'-]+\s+){0,4}?(?:nodules?|lumps?|"
     r"bumps?|lesions?|mass|masses|spots?|cysts?|growths?|shadows?|polyps?|swellings?|thing)\b"
     r"(?![^.?!]{0,50}?\b(?:usually|always|often|generally|normally|typically|ever|commonly)\b)[^.?!]{0,50}?\b(?:be\s+)?(?:a|an)\s+"
     r"(?:[\w'-]+\s+){0,3}?(?:nets?|carcinoids?|tumou?rs?|cancers?|carcinomas?|insulinomas?|gastrinomas?|neuroendocrine)\b|"
@@ -1176,9 +1215,16 @@ def is_diagnosis_request(
     if hits:
         if _KNOWN_NET.search(text) and _NATURE_QUESTION.search(text) and len(hits) == 1 and hits[0] is _IS_IT:
             return False
-        if hits == [_DIAGNOSE_ME] and _TOOK_TO_DIAGNOSE.search(text):
+        if hits == [_IS_IT] and _quotes_a_diagnosis(text):
+            return False
+        if hits == [_DIAGNOSE_ME] and (_TOOK_TO_DIAGNOSE.search(text) or _NOT_ASKING_TO_DIAGNOSE.search(text)):
             return False
         return True
+    return intent_asks_diagnosis(text, intent, confidence)
+
+
+def intent_asks_diagnosis(text: str, intent: Optional[str], confidence: float) -> bool:
+    """The NLU's `ask_diagnose_me` intent about a person, with no rule finding a request in the words."""
     return intent == "ask_diagnose_me" and confidence >= 0.6 and bool(_PERSON_WORD.search(text))
 
 

@@ -1,0 +1,77 @@
+"""What makes a message a request for a diagnosis, and what does not (bot/safety.py).
+
+The general questions are the classes the rules took for requests on the blind banks (issue 11:
+a diagnosis shared as context, or a question with a person in it, must get its answer, not "I
+can't tell whether you have a NET"), written here in other words. The requests beside each
+class use the same words and must stay requests."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot import acts, safety
+
+GENERAL_QUESTIONS = [
+    # how / why questions about someone's known NET
+    "how can my dad have a tumour when he feels completely well?",
+    "why does my wife have carcinoid syndrome and her sister doesn't?",
+    "why has my brother got one of these tumours, he's always been healthy",
+    # a hypothetical: what to do if one suspects a NET
+    "If I thought I might have a NET, which doctor would I go to first?",
+    "When I think I have symptoms like these, should I see my GP first?",
+    # what a person might be offered or given
+    "Which treatments could my mum be offered for her pancreatic NET?",
+    "Might my husband be given octreotide for his carcinoid syndrome?",
+    # "these NETs" as the subject of a question about NETs in general
+    "Are these tumours mostly found in the bowel?",
+    "Where are these NETs most often found in the lung?",
+    # "or only some" is not "or just stress"
+    "Does every person with a NET get carcinoid syndrome, or only some?",
+    # to have as to be given
+    "Can we have a simple explanation of what a neuroendocrine tumour is?",
+    "Could I have some information about carcinoid syndrome please?",
+    # said not to ask for a diagnosis
+    "I'm not asking you to diagnose me, I just want to know which doctor deals with NETs.",
+    # a diagnosis quoted from a letter: what do the words mean
+    "My letter says 'typical carcinoid of the bronchus'. Is that a lung NET?",
+    # a comparison of two names
+    "what's a neuroendocrine carcinoma, is that a different thing to a NET?",
+]
+
+REQUESTS = [
+    "how likely is it that I have a NET?",
+    "could I have a NET?",
+    "I think I might have a NET, do I?",
+    "could my mum be one of the people with an undiagnosed NET?",
+    "Are these symptoms carcinoid syndrome?",
+    "Does my husband have carcinoid syndrome? He flushes every day.",
+    "My scan report says 'a 2 cm lesion in the pancreas'. Is that a NET?",
+    "The report says 'suspicious for NET'. Is that a NET?",
+    "Please diagnose me: flushing and diarrhoea for a year.",
+    "What are the odds my lump is a NET?",
+]
+
+
+@pytest.mark.parametrize("text", GENERAL_QUESTIONS)
+def test_a_general_question_is_not_a_request_for_a_diagnosis(text):
+    assert not safety.is_diagnosis_request(text), text
+
+
+@pytest.mark.parametrize("text", REQUESTS)
+def test_a_request_in_the_same_words_stays_a_request(text):
+    assert safety.is_diagnosis_request(text), text
+
+
+def test_the_intent_alone_needs_the_act_classifier_to_agree():
+    """The NLU's ask_diagnose_me intent, with no rule in the words, is a request only when the
+    act classifier gives it `diagnosis_intent` (data/safety/thresholds.yml)."""
+    bar = safety.act_thresholds()["diagnosis_intent"]
+    question = "gastrinoma symptoms? my mum has bad reflux and I'm trying to understand her leaflet"
+    scores = acts.classify(question)
+    assert safety.intent_asks_diagnosis(question, "ask_diagnose_me", 0.95)
+    assert scores.score(acts.DIAGNOSIS_REQUEST) < bar
+    assert safety.decide_act(question, (), "ask_diagnose_me", 0.95, scores).act != acts.DIAGNOSIS_REQUEST
+    # Without the classifier (a button payload), the intent still decides.
+    assert safety.decide_act(question, (), "ask_diagnose_me", 0.95, None).act == acts.DIAGNOSIS_REQUEST
+    request = "do I have a gastrinoma? I have bad reflux"
+    assert safety.decide_act(request, (), "ask_diagnose_me", 0.95, acts.classify(request)).act == acts.DIAGNOSIS_REQUEST
