@@ -166,6 +166,9 @@ class Settings:
     entry_model_known_words: float = setting("entry_model_known_words", "NETBOT_ENTRY_MODEL_KNOWN_WORDS", calibrated=True)
     # A short follow-up ("what are its symptoms?") keeps the subject in context at this confidence.
     follow_up_min_confidence: float = setting("follow_up_min_confidence", "NETBOT_FOLLOW_UP_MIN_CONFIDENCE", calibrated=True)
+    # Below this NLU confidence a short turn pointing back at the last answer ("what does it depend
+    # on?") keeps the last answer's entry rather than the kind the NLU guessed.
+    follow_up_kind_confidence: float = setting("follow_up_kind_confidence", "NETBOT_FOLLOW_UP_KIND_CONFIDENCE", calibrated=True)
     # Retrieval answers directly at or above this score (precision target: results/calibration.md).
     retrieval_direct_threshold: float = setting("retrieval_direct_threshold", "NETBOT_RETRIEVAL_DIRECT", calibrated=True)
     retrieval_suggest_threshold: float = setting("retrieval_suggest_threshold", "NETBOT_RETRIEVAL_SUGGEST", calibrated=True)

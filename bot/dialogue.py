@@ -374,7 +374,9 @@ def _asked(
     routing = [m.value for m in subjects if m.label in ROUTING_LABELS]
     topics = [m for m in subjects if m.label in TOPIC_LABELS]
     context = _context(turn, kb)
-    followed = follow_ups.follow_up(kb, text, subjects, turn.last_entry, routing, bool(topics), question)
+    # (No intent at all, a turn built without the NLU, has no guess to doubt.)
+    kind_sure = intent is None or (question is not None and confidence >= settings().follow_up_kind_confidence)
+    followed = follow_ups.follow_up(kb, text, subjects, turn.last_entry, routing, bool(topics), question, kind_sure)
     if followed is not None:
         return followed
     if question is None and len(topics) == 1 and _is_bare_topic(text, mentions):

@@ -29,7 +29,8 @@ _FLAGS = re.IGNORECASE
 _PICK = re.compile(
     r"\b(?:the|that|this)\s+(?:one|ones|kind|type|sort|tumou?r|hormone)\s+(?:that|which|with|who|where|causing|making|"
     r"giving|for|where)\b|\bwhat(?:'s| is| are)\s+(?:that|it|this|they|those)(?:\s+one)?\s+called\b|"
-    r"\bwhich\s+(?:one|kind|type|tumou?r|hormone)\b|\bwhat(?:'s| is) the name\b|\bthe one\b",
+    r"\bwhich\s+(?:one|kind|type|tumou?r|hormone)\b|\bwhat(?:'s| is) the name\b|\bthe one\b|"
+    r"\bwhich of (?:those|these|them|the)\b|\b(?:the )?same one\b",
     _FLAGS,
 )
 _OTHER = re.compile(
@@ -41,6 +42,8 @@ _FRAGMENT = re.compile(
     r"^\W*(?:and\s+|but\s+|so\s+)?(?:how|why|what|which|who|when|where|like what|such as|really|meaning)\b[\w' ]{0,20}\W*$",
     _FLAGS,
 )
+# "What does it depend on?", "who works that out?": a word pointing back at the last answer.
+_BACK_REFERENCE = re.compile(r"\b(?:it|its|it's|that|this|they|them|those|these|there)\b", _FLAGS)
 # "and the lung ones?", "what about insulinomas?", "how about the pancreas?"
 _ELLIPSIS = re.compile(r"^\W*(?:and|what about|how about|and what about|what of|same for|and for|also|plus)\b", _FLAGS)
 
@@ -96,8 +99,10 @@ def follow_up(
     routing: Sequence[str],
     has_topic: bool,
     question: Optional[str],
+    kind_sure: bool = True,
 ) -> Optional[Tuple[Optional[str], Resolution]]:
-    """(question kind, resolution) when the turn follows up the last answer, else None."""
+    """(question kind, resolution) when the turn follows up the last answer, else None.
+    `kind_sure`: the NLU is sure of the turn's question kind (`follow_up_kind_confidence`)."""
     found = last_entry(kb, last)
     config = settings()
     if found is None or len(text.split()) > config.follow_up_pick_words:
@@ -119,6 +124,17 @@ def follow_up(
         return question, _resolution(entry, variant)
     # 3. "How long?", "why not?": more about the last answer, when nothing else is named or sure.
     if question is None and not routing and len(text.split()) <= config.follow_up_fragment_words and _FRAGMENT.search(text):
+        return primary_kind(entry), _resolution(entry, variant)
+    # ... and "what does it depend on?", "who works that out?": a short turn that points back at
+    # the last answer and names nothing of its own, whose kind the NLU is unsure of.
+    if (
+        not kind_sure
+        and not routing
+        and not has_topic
+        and len(text.split()) <= config.follow_up_words
+        and _BACK_REFERENCE.search(text)
+        and not _ELLIPSIS.search(text)
+    ):
         return primary_kind(entry), _resolution(entry, variant)
     if question is not None or not (is_elliptical(text) or names_only(text, mentions)):
         return None

@@ -169,6 +169,9 @@ class Lexicon:
     # The words of the signs in other languages (signs.yml `other_languages`), per sign: the
     # English-trained classifier cannot weigh them, so it never overrules them.
     other_languages: Optional[Dict[str, Pattern[str]]] = None
+    # Signs that are a background, live while it lasts even when told in the past tense
+    # (`background: true`: "I had chemo on Monday and now I've got a temperature of 38.9").
+    background: frozenset = frozenset()
 
 
 def _join(patterns: Optional[Sequence[str]]) -> Optional[Pattern[str]]:
@@ -246,7 +249,10 @@ def _load_lexicon(directory: str) -> Lexicon:
                 bool(entry.get("diagnosis_request", False)),
             )
         )
-    final = frozenset(name for name, entry in (signs_doc.get("signs") or {}).items() if entry.get("final"))
+    # (A reading too: "SpO2 88" is one number, too few examples of it for the classifier's doubt.)
+    final = frozenset(
+        name for section in ("signs", "readings") for name, entry in (signs_doc.get(section) or {}).items() if entry.get("final")
+    )
     return Lexicon(
         signs,
         mentions,
@@ -256,6 +262,7 @@ def _load_lexicon(directory: str) -> Lexicon:
         {"signs": signs_doc, "contexts": contexts_doc},
         final,
         other_languages,
+        frozenset(name for name, entry in (signs_doc.get("signs") or {}).items() if entry.get("background")),
     )
 
 
@@ -545,8 +552,9 @@ def _is_live(text: str, sign: _Sign, clauses: Sequence[_Clause]) -> bool:
     # unconscious right now") or somebody is described as not breathing / unconscious.
     if (_hypothetical_in(prefix) or clause.inherited_hypothetical) and not now and not _CRITICAL_NOW.search(clause.text):
         return False
-    # Past or long-standing (unless said to be happening now, or back again now).
-    if clause.past or clause.inherited_past:
+    # Past or long-standing (unless said to be happening now, or back again now, or a background
+    # such as chemotherapy, which lasts).
+    if (clause.past or clause.inherited_past) and sign.name not in lexicon().background:
         back = any(
             o.sentence == clause.sentence and o.start > clause.start and o.strong and _RECUR.search(o.text) for o in clauses
         )
@@ -1081,7 +1089,7 @@ _QUOTED = _rx(r"(?:^|(?<=[\s:(]))[\"\u201c\u2018']([^\"\u201c\u201d\u2018\u2019'
 _DIAGNOSIS_NAME = _rx(
     r"\b(?:nets?|neuroendocrine (?:tumou?rs?|neoplasms?|carcinomas?)|carcinoids?|insulinomas?|gastrinomas?|glucagonomas?|vipomas?|pnets?|necs?)\b"
 )
-_HEDGE = _rx(
+_REPORT_HEDGE = _rx(
     r"\?|\b(?:suspicious|suspected|suspect|possible|possibly|probable|probably|likely|query|differential|consistent|suggestive|"
     r"suggests?|cannot|can't|rule out|exclude|excluded|may|might|could|or|versus|vs)\b"
 )
@@ -1089,7 +1097,7 @@ _HEDGE = _rx(
 
 def _quotes_a_diagnosis(text: str) -> bool:
     """A diagnosis quoted from a letter, unhedged: "'bronchial carcinoid'" (not "'? carcinoid'")."""
-    return any(_DIAGNOSIS_NAME.search(q) and not _HEDGE.search(q) for q in _QUOTED.findall(text))
+    return any(_DIAGNOSIS_NAME.search(q) and not _REPORT_HEDGE.search(q) for q in _QUOTED.findall(text))
 
 
 # ... and "my aunt had medullary thyroid cancer, is that a type of NET?" asks how it is classed.

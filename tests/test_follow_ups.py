@@ -150,3 +150,14 @@ def test_a_short_question_right_after_an_answer_is_not_taken_for_a_diagnosis_req
     assert respond(Turn("is it cancer?", last_entry="lung_nets", act=unsure)).kind != "diagnosis"
     assert respond(Turn("is it cancer?", act=unsure)).kind == "diagnosis"
     assert respond(Turn("so do I have a NET then?", last_entry="lung_nets", act=unsure)).kind == "diagnosis"
+
+
+@pytest.mark.parametrize("text", ["what does it depend on", "who works that out"])
+def test_a_turn_pointing_back_at_the_last_answer_keeps_it_when_the_nlu_is_unsure(text):
+    # The NLU's guess at a low confidence ("what does it depend on" read as a definition at 0.52)
+    # would answer another entry; the turn names nothing of its own and points back ("it", "that").
+    reply = reply_after("outlook", text, intent="ask_definition", confidence=0.52)
+    assert reply.kind == "answer" and reply.entry == "outlook", (reply.kind, reply.entry)
+    # Sure of another kind, the NLU decides ("how is it treated?" after the outlook).
+    sure = reply_after("outlook", "how is it treated?", intent="ask_treatment", confidence=0.97)
+    assert sure.entry == "treatment", sure.entry

@@ -23,9 +23,10 @@ import yaml
 # rewrite their asserts so a failure shows the values, as it did when they were defined here.
 pytest.register_assert_rewrite("evaluation.safety_checks")
 
-from bot import referral, safety  # noqa: E402
+from bot import acts, referral, safety  # noqa: E402
 from bot.config import settings  # noqa: E402
 from bot.dialogue import Turn, respond  # noqa: E402
+from bot.nlp import analyse  # noqa: E402
 from evaluation.safety_checks import (  # noqa: E402
     CASES,
     FALSE_ALARM_TARGET,
@@ -436,3 +437,109 @@ def test_an_emergency_in_one_item_of_a_long_list_of_questions_is_not_overruled_b
         "5) I've just started having crushing chest pain going down my left arm."
     )
     assert respond(Turn(text, "ask_grade_stage", 0.9)).kind == "emergency"
+
+
+# ------------------------------------------- stroke, sudden confusion, pain, oxygen, fever on chemo
+@pytest.mark.parametrize(
+    "text, reason",
+    [
+        ("my dad's left hand won't work and his words are coming out wrong", "heart attack, stroke or severe allergic reaction"),
+        ("I can't get my hand to work properly, it just started", "heart attack, stroke or severe allergic reaction"),
+        ("mum's arm has gone dead and heavy and useless", "heart attack, stroke or severe allergic reaction"),
+        ("he can't get the words out and his leg won't work", "heart attack, stroke or severe allergic reaction"),
+        ("his words are all jumbled and his face has gone lopsided", "heart attack, stroke or severe allergic reaction"),
+        ("mum doesn't recognise me", "sudden confusion"),
+        ("she doesn't know who I am all of a sudden", "sudden confusion"),
+        ("grandad keeps trying to get out of bed and doesn't know what day it is", "sudden confusion"),
+        ("Mum has mild dementia but tonight she suddenly doesn't know where she is", "sudden confusion"),
+        ("my stomach pain is a 9 out of 10 and I keep vomiting", "severe pain"),
+        ("pain score 9, vomiting since lunch", "severe pain"),
+        ("I'd put the pain at a nine, been sick three times", "severe pain"),
+        ("SpO2 88, what do I do", "low oxygen level"),
+        ("my oxygen is 85% on the finger monitor", "low oxygen level"),
+        ("fever of 38.5 and I had chemo last week", "a fever during chemotherapy or with a low white count"),
+        ("neutropenic and running a temperature", "a fever during chemotherapy or with a low white count"),
+        ("temperature 39.4 and shivering uncontrollably", "a high fever with rigors or confusion"),
+        (
+            "severe stomach pain and he keeps vomiting, his belly is rock hard",
+            "severe abdominal pain with vomiting or a hard belly",
+        ),
+    ],
+)
+def test_a_warning_sign_said_in_plain_words_or_as_a_number_is_an_emergency(text, reason):
+    check = safety.check_emergency(text)
+    assert check.emergency and check.reason == reason, (text, check)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I slept on my arm and now my arm's gone dead, haha",
+        "my hand doesn't work properly since the operation, will physio help?",
+        "the words came out all wrong when I told my boss about the diagnosis",
+        "my mum has had dementia for years and doesn't recognise me any more",
+        "Dad has Alzheimer's and doesn't recognise me, how do other carers cope?",
+        "I don't know where I am with all this paperwork",
+        "the app doesn't recognise me after the update",
+        "pain was a 3 today, much better",
+        "How do I rate my pain on a 0 to 10 scale for the nurse?",
+        "9 out of 10 doctors say pain relief should be taken regularly",
+        "My pain is usually about an 8 out of 10 most days, what painkillers help with NET pain?",
+        "If my pain gets to 8 out of 10 should I go to A&E?",
+        "my pain was 9/10 yesterday after the injection, was that normal?",
+        "sats 97 at rest, is that ok?",
+        "98% on the oximeter this morning",
+        "target sats 88-92 for him, the nurse said",
+        # a temperature alone is not an emergency for everyone
+        "temp 38.4 and a sore throat",
+        "temp 38.2 and a sore throat, no chemo, just a cold",
+        "is a fever normal after chemo?",
+        "I had a fever last week after my chemo but it's gone now",
+        "my temperature was 37.1 after chemo",
+        "my tummy is swollen after meals, is that the NET?",
+    ],
+)
+def test_look_alikes_of_those_signs_are_not_an_emergency(text):
+    assert not safety.check_emergency(text).emergency, text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "My appointment is Thursday, what should I ask the specialist? Oh and I've been vomiting blood since this morning",
+        "What time does the NET clinic open? oh also he's just collapsed",
+        "Can you tell me about lanreotide side effects? Also I've been coughing up blood today.",
+        "What are the side effects of octreotide? Oh, and I've been coughing up blood since this morning.",
+        "How long does lanreotide take to work? By the way my husband has just collapsed",
+        "Is there a support group near Leeds? PS I've been vomiting blood since lunch",
+    ],
+)
+def test_a_danger_sign_added_after_a_question_about_something_else_is_still_an_emergency(text):
+    # The general question at the start does not make the sign a topic: the rules find it ...
+    assert safety.check_emergency(text).emergency, text
+    # ... and the whole reply is the urgent one.
+    assert respond(Turn(text, "ask_treatment", 0.8)).kind == "emergency", text
+
+
+def test_sudden_confusion_is_not_overruled_by_a_calm_classifier():
+    from bot.acts import ActResult
+
+    calm = ActResult("question", 0.9, 0.0, {"question": 0.9})
+    assert "disoriented" in safety.lexicon().final
+    assert safety.decide_act("mum doesn't recognise me", scores=calm).act == "emergency"
+
+
+def test_chemotherapy_told_in_the_past_tense_still_counts_with_a_fever_now():
+    """Chemotherapy is a background (signs.yml `background`): "I had chemo on Monday" lasts."""
+    now = "I had chemo on Monday and now I have a temperature of 38.9"
+    over = "I had a fever last week after chemo but it has gone now"
+    assert safety.check_emergency(now, analyse(now)[1]).emergency
+    assert not safety.check_emergency(over, analyse(over)[1]).emergency
+
+
+def test_a_low_oxygen_reading_is_never_overruled_by_the_classifier():
+    """A reading marked `final` (signs.yml readings) stands whatever the act classifier reads."""
+    text = "SpO2 88, what do I do"
+    assert "sats" in safety.lexicon().final
+    decision = safety.decide_act(text, analyse(text)[1], None, 0.0, acts.classify(text))
+    assert decision.act == acts.EMERGENCY

@@ -228,3 +228,47 @@ def test_off_topic_questions_with_medical_or_urgent_words_get_the_out_of_scope_r
     urgent = _calm(emergency=(t["emergency"] + t["emergency_off_topic"]) / 2, diagnosis=0.6)
     assert safety.decide_act(text, scores=urgent).act == "off_topic"
     assert respond(Turn(text, "nlu_fallback", 0.3), kb).kind == "out_of_scope"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "mój tata kaszle krwią",
+        "babcia nie może złapać tchu",
+        "mama dusi się",
+        "yüzü kıpkırmızı ve hırıltılı nefes alıyor",
+        "babam nefes alamıyor",
+        "annemin tansiyonu 70/40, başı dönüyor",
+        "έχει πολύ δυνατό πόνο στην κοιλιά και κάνει εμετό",
+        "η κοιλιά του είναι σκληρή και κάνει εμετούς",
+        "δεν μπορεί να αναπνεύσει",
+    ],
+)
+def test_polish_turkish_and_greek_emergencies_are_found(text):
+    check = safety.check_emergency(text)
+    assert check.emergency and check.foreign, (text, check)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # companions alone, as in English: a red face, a low reading, vomiting, belly pain
+        "yüzü kırmızı oldu güneşte",
+        "tansiyonu 85/50",
+        "κάνει εμετό μετά το φαγητό",
+        "έχει πολύ δυνατό πόνο στην κοιλιά",
+        "tansiyonu 120/80 normal",
+    ],
+)
+def test_a_companion_sign_alone_in_another_language_is_not_an_emergency(text):
+    assert not safety.check_emergency(text).emergency, text
+
+
+def test_a_turkish_blood_pressure_word_with_its_possessive_suffix_is_read():
+    lexicon = safety.lexicon()
+    reading = lexicon.readings["bp_low"]
+    match = reading.pattern.search(safety.fold("babamın tansiyonu 70/40"))
+    assert match is not None and reading.value(match, "") == 70.0
+    assert reading.in_other_language(match)
+    normal = reading.pattern.search(safety.fold("tansiyonu 120/80"))
+    assert normal is not None and not reading.is_dangerous(reading.value(normal, ""))
