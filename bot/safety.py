@@ -1108,7 +1108,7 @@ _NATURE_QUESTION = _rx(
 # A diagnosis stated as known: "I was diagnosed with ...", "the consultant said I have ...",
 # "My dad has a NET in his pancreas." (said, not asked: at the start of a sentence), "my tumour".
 _DIAGNOSED_THING = (
-    r"(?:nets?|neuroendocrine|carcinoids?|carcinoid syndrome|insulinomas?|gastrinomas?|glucagonomas?|vipomas?|"
+    r"(?:gep-nets?|nets?|neuroendocrine|carcinoids?|carcinoid syndrome|insulinomas?|gastrinomas?|glucagonomas?|vipomas?|"
     r"somatostatinomas?|pnets?|necs?|medullary thyroid|ph?a?eochromocytomas?|paragangliomas?|merkel|men ?1|men ?2|"
     r"tumou?rs?|cancers?|syndrome|grade \d|g[123])"
 )
@@ -1125,7 +1125,14 @@ _TOLD_DIAGNOSIS = _rx(
 )
 _STATES_DIAGNOSIS = _rx(
     _TOLD_DIAGNOSIS.pattern + "|"
-    rf"(?:^|[.!?;]\s+|\b(?:so|and|but)\s+)(?:i|i've|ive|i'm|im|we|he|she|they|(?:my|our) [\w'-]+(?: [\w'-]+)?|(?:{_PEOPLE})(?:'s [\w'-]+)?)\s*,?\s*"
+    # forum shorthand: "Stage 3 lung NET here.", "Carcinoid syndrome here, is it true ...?"
+    rf"(?:^|[.!?;]\s+)(?:(?!(?:what|which|is|are|do|does|did|can|could|have|has|i|any|a|an|the)\b)[\w-]+\s+){{0,4}}?{_DIAGNOSED_THING}\s+here\s*[.,!;:\u2014-]|"
+    # "Wife diagnosed with a grade 1 NET", "Just diagnosed with neuroendocrine cancer" (not "if diagnosed with")
+    r"(?:^|[.!?;,]\s+)(?!(?:if|when|once|whether|unless)\b)(?:[\w'-]+\s+){1,2}?diagnosed (?:with|in|last|a |an )|"
+    # "had a NET taken out of my stomach", "my dad had his carcinoid removed"
+    rf"\b(?:had|have had|'ve had|has had)\s+(?:a|an|my|his|her|the|their)\s+(?:[\w-]+\s+){{0,3}}?{_DIAGNOSED_THING}\s+"
+    r"(?:[\w-]+\s+)?(?:taken out|removed|cut out|operated on|treated)\b|"
+    rf"(?:^|[.!?;]\s+|\b(?:so|and|but)\s+|^(?:hi|hello|hey|ok|okay|well|yes|right)\b\W+)(?:i|i've|ive|i'm|im|we|he|she|they|(?:my|our) [\w'-]+(?: [\w'-]+)?|(?:{_PEOPLE})(?:'s [\w'-]+)?)\s*,?\s*"
     rf"(?:\(?\d+\)?\s*,?\s*)?(?:has|have|had|'s got|'ve got|has got|have got|got|is living with|lives with|living with|was told|has been told|have been told)\s+"
     rf"(?:(?:a|an|the|this|that|some|two|small|large|rare)\s+)?(?:[\w-]+\s+){{0,3}}?{_DIAGNOSED_THING}\b|"
     # "... i have carcinoid", "with this syndrome": said as known, not wondered about

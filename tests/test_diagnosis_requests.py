@@ -75,3 +75,31 @@ def test_the_intent_alone_needs_the_act_classifier_to_agree():
     assert safety.decide_act(question, (), "ask_diagnose_me", 0.95, None).act == acts.DIAGNOSIS_REQUEST
     request = "do I have a gastrinoma? I have bad reflux"
     assert safety.decide_act(request, (), "ask_diagnose_me", 0.95, acts.classify(request)).act == acts.DIAGNOSIS_REQUEST
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "My uncle has a GEP-NET. What does GEP mean?",
+        "had a NET taken out of my bowel last year. can it come back?",
+        "Newly diagnosed with a neuroendocrine tumour. Where can I find support?",
+        "Husband diagnosed with a grade 2 pancreatic NET. What happens next?",
+        "Hello, I have a neuroendocrine carcinoma. How is it different from a NET?",
+        "Grade 1 appendix NET here. Is it inherited?",
+    ],
+)
+def test_a_diagnosis_stated_in_everyday_shorthand_is_known(text):
+    assert safety.states_diagnosis(text), text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "If diagnosed with a NET, what happens next?",
+        "Do I have a NET here?",
+        "what is a NET here in the UK?",
+        "could I have a NET?",
+    ],
+)
+def test_a_diagnosis_wondered_about_is_not_stated(text):
+    assert not safety.states_diagnosis(text), text
