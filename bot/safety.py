@@ -883,6 +883,9 @@ def decide_act(
         return ActDecision(DIAGNOSIS_REQUEST, rules, "rules", scores, about_known=True)
     if known and asked and _ALSO_ME.search(text.replace("\u2019", "'")):
         return ActDecision(DIAGNOSIS_REQUEST, rules, "rules", scores)
+    # ... or our verdict on someone else's ("dr google says carcinoid. what do u say?").
+    if asked and _SECOND_OPINION.search(text.replace("\u2019", "'")):
+        return ActDecision(DIAGNOSIS_REQUEST, rules, "rules", scores)
     # ... or whether what was found is one ("I just need to know if the thing they found is a
     # carcinoid", "how likely is it that that's what it is?"): never answered as a known diagnosis.
     if known and asked and _WHAT_WAS_FOUND.search(text.replace("\u2019", "'")):
@@ -960,7 +963,7 @@ _LINK = (
     r"(?:(?:actually|really|just|definitely|possibly|probably|likely|maybe|from|caused by|due to|because of|part of|"
     r"linked to|related to|down to|a sign of|a symptom of|signs of|symptoms of|an early sign of|a warning sign of)\s+)*"
 )
-_WHO = rf"(?:i|he|she|we|they|(?:my|his|her|our|their)(?: (?!of\b)[\w'-]+){{1,3}}?|(?:{_PEOPLE})(?:'s [\w'-]+)?)"
+_WHO = rf"(?:i|he|she|we|they|(?:my|his|her|our|their)(?: (?!of\b)[\w'-]+){{1,4}}?|(?:{_PEOPLE})(?:'s [\w'-]+)?)"
 # "are these symptoms carcinoid syndrome?": symptoms pointed at, not named.
 _THESE_SYMPTOMS = (
     r"(?:this|that|these|those)\s+(?:symptoms?|signs?|flush\w*|rash\w*|spots?|attacks?|episodes?|pains?|problems?|feelings?)"
@@ -1075,6 +1078,12 @@ _DIAGNOSIS_PATTERNS: Tuple[Pattern[str], ...] = tuple(
         # does my octreotide scan show a NET? / do my results mean cancer?
         r"\b(?:does|do|did|would|will|could)\s+(?:my|his|her|their|this|these|the)\s+(?:[\w'-]+\s+){0,2}?(?:scans?|results?|reports?|biopsy|bloods?|"
         rf"blood tests?|tests?|x-?rays?|mri|ct|pet|ultrasound|letters?|histology|pathology|notes|summary|endoscopy|colonoscopy)\s+(?:\w+\s+)?(?:show|shows|mean|means|suggest|confirm|say|says|prove|indicate)\b[^.?!]{{0,30}}?\b{_CONDITION}",
+        # is it going to be a stomach NET? / is this likely to be cancer?
+        rf"\b(?:is|are)\s+(?:it|this|that|they|these|those)\s+(?:going to|gonna|likely to|bound to)\s+(?:turn out to\s+)?be\s+{_LINK}(?:a |an |the )?{_CONDITION}{_CONDITION_END}",
+        # what do you reckon, is that what it is?
+        r"\b(?:is|could|might)\s+(?:that|this|it)\s+(?:be\s+)?what\s+(?:it|this|that|i|he|she)\s+(?:is|was|have|has|'ve got|has got)\b(?!\s+called)",
+        # has our daughter got it too?
+        rf"\b(?:has|have)\s+{_WHO}\s+(?:also\s+)?got\s+(?:it|this|that|the same(?: thing)?)(?:\s+(?:too|as well|also))?\s*(?:\?|$)",
     )
 )
 # "my dad was diagnosed with a lung carcinoid, is it cancer?": asks about the diagnosed NET.
@@ -1183,6 +1192,8 @@ def states_diagnosis(text: str) -> Optional[str]:
     return found.group(0) if found else None
 
 
+# A report, scan or letter named: what it found is about someone ("CT report says '? carcinoid'. is it one?").
+_REPORT_WORD = _rx(r"\b(?:report|scan|letter|results?|biopsy|histology|pathology|ct|mri|endoscopy|radiolog\w*)\b")
 _DEICTIC = _rx(r"\b(?:this|these|those)\b|\b(?:could|might|would|is|does|do) that\b|\bthat'?s\b")
 
 
@@ -1192,7 +1203,7 @@ _VERDICT = _rx(r"\b(?:y/n|yes or no|yes/no|yes or not|true or false)(?=\W|$)")
 _OR_NOT = _rx(r"\bor not\b")
 # "how likely is it that I have ...", "what's the probability my chest pain is a lung NET?"
 _LIKELIHOOD = _rx(
-    rf"\b(?:how likely|how probable|probability|likelihood|chances?|odds|percentage|out of (?:10|ten|100))\b[^.?!]{{0,60}}?"
+    rf"\b(?:how likely|how probable|probability|likelihood|likelyhood|liklihood|chances?|odds|percentage|out of (?:10|ten|100))\b[^.?!]{{0,60}}?"
     rf"\b(?:i|he|she|we|they|my|his|her|our|their|this|these|(?:{_PEOPLE}))\b[^.?!]{{0,60}}?\b{_CONDITION}{_CONDITION_END}"
 )
 
@@ -1206,6 +1217,19 @@ _ABOUT_IT = _rx(
 )
 
 
+# "Gallium scan showed 'avid uptake'. Does that mean it has spread?": a verdict on a finding of a
+# scan or report (with none named, "does stage 4 mean it has spread?" asks what stage 4 means).
+_SPREAD_ON_FINDING = _rx(
+    r"\b(?:does|do|would|could)\s+(?:that|this|it)\s+mean\s+(?:that\s+)?(?:it|it's|its|the (?:cancer|tumou?r|net))\s+(?:has\s+|'s\s+|is\s+)?"
+    r"(?:already\s+)?(?:spread|grown|come back|returned|metasta\w*)\b"
+)
+# "dr google says carcinoid. what do u say?": a second opinion asked on someone's verdict.
+_SECOND_OPINION = _rx(
+    rf"\b(?:says?|said|thinks?|reckons?|suggests?)\s+(?:it'?s\s+|it is\s+|maybe\s+|possibly\s+)?(?:a |an )?{_CONDITION}\s*[.!,;:]+\s*"
+    r"(?:but\s+|so\s+|and\s+)?what do (?:you|u) (?:say|think|reckon)\b"
+)
+
+
 def is_diagnosis_request(
     text: str, intent: Optional[str] = None, confidence: float = 0.0, mentions: Sequence[Mention] = ()
 ) -> bool:
@@ -1215,9 +1239,11 @@ def is_diagnosis_request(
     text = text.replace("\u2019", "'").replace("\u2018", "'").replace("`", "'")
     if _VERDICT.search(text) and re.search(_CONDITION, text, _FLAGS):
         return True
-    if _LIKELIHOOD.search(text) or _ABOUT_IT.search(text) or _VERDICT_ON_FINDING.search(text):
+    if _LIKELIHOOD.search(text) or _ABOUT_IT.search(text) or _VERDICT_ON_FINDING.search(text) or _SECOND_OPINION.search(text):
         return True
-    about_someone = bool(_PERSON_WORD.search(text)) or bool(_DEICTIC.search(text))
+    if _SPREAD_ON_FINDING.search(text) and _REPORT_WORD.search(text):
+        return True
+    about_someone = bool(_PERSON_WORD.search(text)) or bool(_DEICTIC.search(text)) or bool(_REPORT_WORD.search(text))
     if not about_someone:
         return False
     hits = [p for p in _DIAGNOSIS_PATTERNS if p.search(text)]

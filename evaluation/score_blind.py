@@ -75,6 +75,9 @@ def score_questions(say: Say, matcher: AnswerMatcher, items: List[Dict[str, Any]
             # The expected answer anywhere in the reply (also after the no-diagnosis or the
             # urgent-care sentence, or as the second of two answers).
             "given": right or (expect != "uncovered" and matcher.answer(expect) in _squash(reply)),
+            # An uncovered question told plainly that the sources have nothing specific to it, then
+            # given what they say in general (messages.yml `not_specific`): honest, not the reply asked for.
+            "honest": right or (expect == "uncovered" and kind == "general"),
         }
         if item.get("also"):
             row["also_answered"] = matcher.gives(str(item["also"]), reply)
@@ -188,6 +191,7 @@ def report(results: Dict[str, Any], commit: str, when: str, banks: List[str]) ->
         f"| ... whose answer the reply gives, also after the no-diagnosis or urgent-care sentence | {fmt(covered, 'given')} |",
         f"| MedQuAD-style questions about covered topics | {fmt(medquad)} |",
         f'| uncovered NET questions that get "my sources don\'t cover" | {fmt(uncovered)} |',
+        f"| ... or are told the sources have nothing specific to it, then the general answer | {fmt(uncovered, 'honest')} |",
         f"| compound questions: first part / second part also answered | {fmt(compound)} / {fmt(compound, 'also_answered')} |",
         f"| conversations fully right | {fmt(conversations)} |",
         f"| follow-up turns right | {fmt(follow_ups)} |",

@@ -103,3 +103,25 @@ def test_a_diagnosis_stated_in_everyday_shorthand_is_known(text):
 )
 def test_a_diagnosis_wondered_about_is_not_stated(text):
     assert not safety.states_diagnosis(text), text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The CT report says '? carcinoid'. is it a carcinoid or not?",
+        "The scan report mentions 'uptake in a node'. Does that mean it has spread?",
+        "Mum had a colonoscopy and the report says 'small polyp, biopsied'. Is it going to be a NET?",
+        "The doctor said 'neuroendocrine' while looking at my scan. What do you reckon, is that what it is?",
+        "My husband had MEN1. Has our teenage son got it too?",
+        "an app says carcinoid. what do you think?",
+        "what's the likelyhood my lump is a NET?",
+    ],
+)
+def test_a_verdict_asked_on_a_finding_or_on_someone_elses_guess_is_a_request(text):
+    assert safety.is_diagnosis_request(text), text
+    assert safety.decide_act(text, (), None, 0.0, acts.classify(text)).act in (acts.DIAGNOSIS_REQUEST, acts.EMERGENCY), text
+
+
+def test_what_a_stage_means_is_not_a_verdict_on_a_finding():
+    assert not safety.is_diagnosis_request("what does stage 4 mean and does that mean it has spread")
+    assert not safety.is_diagnosis_request("The website says carcinoid syndrome causes flushing. What do you think?")
