@@ -67,6 +67,16 @@ def test_folding_keeps_positions_and_drops_accents():
         "Blutdruck 72/40, er ist knallrot und hat Herzrasen",
         "он без сознания",
         "我爸爸晕倒了",
+        # Polish, Turkish and Greek
+        "mój tata kaszle krwią",
+        "babcia nie może złapać tchu",
+        "mama dusi się",
+        "yüzü kıpkırmızı ve hırıltılı nefes alıyor",
+        "babam nefes alamıyor",
+        "annemin tansiyonu 70/40, başı dönüyor",
+        "έχει πολύ δυνατό πόνο στην κοιλιά και κάνει εμετό",
+        "η κοιλιά του είναι σκληρή και κάνει εμετούς",
+        "δεν μπορεί να αναπνεύσει",
     ],
 )
 def test_an_emergency_in_another_language_is_found_by_the_rules(text):
@@ -228,25 +238,6 @@ def test_off_topic_questions_with_medical_or_urgent_words_get_the_out_of_scope_r
     urgent = _calm(emergency=(t["emergency"] + t["emergency_off_topic"]) / 2, diagnosis=0.6)
     assert safety.decide_act(text, scores=urgent).act == "off_topic"
     assert respond(Turn(text, "nlu_fallback", 0.3), kb).kind == "out_of_scope"
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "mój tata kaszle krwią",
-        "babcia nie może złapać tchu",
-        "mama dusi się",
-        "yüzü kıpkırmızı ve hırıltılı nefes alıyor",
-        "babam nefes alamıyor",
-        "annemin tansiyonu 70/40, başı dönüyor",
-        "έχει πολύ δυνατό πόνο στην κοιλιά και κάνει εμετό",
-        "η κοιλιά του είναι σκληρή και κάνει εμετούς",
-        "δεν μπορεί να αναπνεύσει",
-    ],
-)
-def test_polish_turkish_and_greek_emergencies_are_found(text):
-    check = safety.check_emergency(text)
-    assert check.emergency and check.foreign, (text, check)
 
 
 @pytest.mark.parametrize(
