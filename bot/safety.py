@@ -820,6 +820,9 @@ def decide_act(
     Without scores (a button payload) the rules alone decide."""
     t = act_thresholds()
     rules = check_emergency(text, mentions, intent, confidence)
+    # Whether the words alone (no intent) ask for a diagnosis: asked once, read below several times.
+    in_words = is_diagnosis_request(text)
+    plain = text.replace("\u2019", "'")
     model = scores is not None and scores.emergency >= t["emergency"]
     # "And the lung ones?" right after an answer (`follow_up`) continues that question: a short
     # message the classifier knows little about sits near its prior, so unless the rules find an
@@ -846,9 +849,7 @@ def decide_act(
     # ("help, my laptop won't turn on"): symptoms described as a pattern, or words that sound
     # urgent, need `emergency_diagnosis` / `emergency_off_topic`.
     if model and not rules.emergency and scores is not None:
-        if scores.emergency < t["emergency_diagnosis"] and (
-            is_diagnosis_request(text) or scores.score(DIAGNOSIS_REQUEST) >= t["diagnosis"]
-        ):
+        if scores.emergency < t["emergency_diagnosis"] and (in_words or scores.score(DIAGNOSIS_REQUEST) >= t["diagnosis"]):
             model = False
         elif (
             scores.emergency < t["emergency_off_topic"]
@@ -862,45 +863,45 @@ def decide_act(
         return ActDecision(EMERGENCY, check, by, scores)
     if off_topic_rule(text):
         return ActDecision(OFF_TOPIC, rules, "rules", scores)
-    asked = is_diagnosis_request(text, intent, confidence)
+    # (The intent changes the answer only when the words alone do not ask: `intent_asks_diagnosis`.)
+    asked = in_words or (intent == "ask_diagnose_me" and is_diagnosis_request(text, intent, confidence))
     if scores is None:
         return ActDecision(DIAGNOSIS_REQUEST if asked else QUESTION, rules, "rules" if asked else "", None)
     p_diagnosis = scores.score(DIAGNOSIS_REQUEST)
     # The NLU's intent alone (no rule in the words) is a request only when the act classifier, which
     # was trained on requests and on questions with a story around them, gives it `diagnosis_intent`.
-    if asked and not is_diagnosis_request(text) and p_diagnosis < t["diagnosis_intent"]:
+    if asked and not in_words and p_diagnosis < t["diagnosis_intent"]:
         asked = False
     p_shared = scores.score(SHARED_DIAGNOSIS)
     # A diagnosis stated as known ("I was diagnosed with ...", "the consultant said ...", "my dad
     # has a pancreatic NET.") and the classifier reading the message as context: the question is
     # about the known diagnosis, not a request for one.
-    told = bool(_TOLD_DIAGNOSIS.search(text.replace("\u2019", "'")))
+    told = bool(_TOLD_DIAGNOSIS.search(plain))
     known = told or bool(states_diagnosis(text))
     # A verdict on the known diagnosis itself (has it spread, what grade, what a scan shows), or
     # the same question about the person asking ("does that mean I've got one too?"): still
     # never answered for them, whatever the classifier reads.
-    if known and asked and (_VERDICT_ON_KNOWN.search(text.replace("\u2019", "'")) or _VERDICT_ON_FINDING.search(text)):
+    if known and asked and (_VERDICT_ON_KNOWN.search(plain) or _VERDICT_ON_FINDING.search(text)):
         return ActDecision(DIAGNOSIS_REQUEST, rules, "rules", scores, about_known=True)
-    if known and asked and _ALSO_ME.search(text.replace("\u2019", "'")):
+    if known and asked and _ALSO_ME.search(plain):
         return ActDecision(DIAGNOSIS_REQUEST, rules, "rules", scores)
     # ... or our verdict on someone else's ("dr google says carcinoid. what do u say?").
-    if asked and _SECOND_OPINION.search(text.replace("\u2019", "'")):
+    if asked and _SECOND_OPINION.search(plain):
         return ActDecision(DIAGNOSIS_REQUEST, rules, "rules", scores)
     # ... or whether what was found is one ("I just need to know if the thing they found is a
     # carcinoid", "how likely is it that that's what it is?"): never answered as a known diagnosis.
-    if known and asked and _WHAT_WAS_FOUND.search(text.replace("\u2019", "'")):
+    if known and asked and _WHAT_WAS_FOUND.search(plain):
         return ActDecision(DIAGNOSIS_REQUEST, rules, "rules", scores)
     # ... or no rule finds a request in its words (the intent aside) and the classifier alone is
     # not sure: "why do I flush
     # after wine? I have carcinoid" must not hear "I can't tell whether you have a NET".
     context = known and (
-        (p_shared >= t["shared"] and p_shared > p_diagnosis)
-        or (not is_diagnosis_request(text) and p_diagnosis < t["diagnosis_known"])
+        (p_shared >= t["shared"] and p_shared > p_diagnosis) or (not in_words and p_diagnosis < t["diagnosis_known"])
     )
     # Right after an answer, a short question ("is it cancer?", "is that one of them?") asks about
     # what the answer said; the rules still catch "so do I have it?", the classifier alone needs
     # `diagnosis_follow_up`.
-    diagnosis_bar = t["diagnosis_follow_up"] if after_answer and not is_diagnosis_request(text) else t["diagnosis"]
+    diagnosis_bar = t["diagnosis_follow_up"] if after_answer and not in_words else t["diagnosis"]
     if p_diagnosis >= diagnosis_bar and not context:
         return ActDecision(DIAGNOSIS_REQUEST, rules, "rules+classifier" if asked else "classifier", scores)
     # Told by the care team ("the consultant said I have carcinoid syndrome. What symptoms ...?"):
