@@ -1,4 +1,4 @@
-"""The project's own small spaCy pipeline: blank English, lookup lemmatizer, entity ruler.
+"""The project's own small spaCy pipeline: blank English, lookup lemmatizer, subject norms, entity ruler.
 
 No pretrained English package can be downloaded here, so `build` makes one from code and saves
 it; Rasa's SpacyNLP loads it by path and SpacyEntityExtractor reports the ruler's entities. The
@@ -23,13 +23,14 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import spacy  # noqa: E402
 from spacy.language import Language  # noqa: E402
+from spacy.tokens import Doc  # noqa: E402
 
 from bot import vocabulary  # noqa: E402
 from bot.config import settings  # noqa: E402
 from bot.knowledge import KnowledgeBase, get_knowledge_base  # noqa: E402
 
 PIPELINE_NAME = "en_netbot"
-PIPELINE_VERSION = "1.0.0"
+PIPELINE_VERSION = "1.1.0"
 
 
 @dataclass(frozen=True)
@@ -68,8 +69,54 @@ def english_words() -> Set[str]:
     return words
 
 
+NORMS = "subject_norms"
+
+
+class SubjectNorms:
+    """Sets the NORM of every token that is a form of a subject-name word (a spelling, plural or
+    typo, bot/vocabulary.py `norm_table`) to that word's norm, so the entity ruler matches each
+    name as one phrase on NORM: a dictionary look-up per token instead of a token pattern with
+    thousands of alternatives per name (the ruler was most of a turn's CPU)."""
+
+    FILE = "norms.json.gz"
+
+    def __init__(self, table: Optional[Dict[str, str]] = None) -> None:
+        self.table: Dict[str, str] = table or {}
+
+    def __call__(self, doc: Doc) -> Doc:
+        table = self.table
+        for token in doc:
+            norm = table.get(token.lower_)
+            if norm is not None:
+                token.norm_ = norm
+        return doc
+
+    def to_disk(self, path: Path, exclude: Sequence[str] = ()) -> None:
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        with gzip.open(path / self.FILE, "wt", encoding="utf-8") as handle:
+            json.dump(self.table, handle, ensure_ascii=False, sort_keys=True)
+
+    def from_disk(self, path: Path, exclude: Sequence[str] = ()) -> SubjectNorms:
+        with gzip.open(Path(path) / self.FILE, "rt", encoding="utf-8") as handle:
+            self.table = json.load(handle)
+        return self
+
+
+def make_subject_norms(nlp, name):  # type: ignore[no-untyped-def]
+    """spaCy's factory for SubjectNorms (unannotated: spaCy validates a factory's arguments from
+    its annotations, which `from __future__ import annotations` turns into strings)."""
+    return SubjectNorms()
+
+
+# Registered on import: spacy.load of the saved pipeline (here and in Rasa's SpacyNLP, whose
+# process imports bot.serving.nlu first) needs the factory.
+Language.factory(NORMS, func=make_subject_norms)
+
+
 def build_pipeline(kb: Optional[KnowledgeBase] = None) -> Language:
-    """Blank English + lookup lemmatizer + entity ruler from the knowledge-base vocabulary."""
+    """Blank English + lookup lemmatizer + subject norms + entity ruler from the knowledge-base
+    vocabulary."""
     kb = kb or get_knowledge_base()
     nlp = spacy.blank("en")
     nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
@@ -78,12 +125,13 @@ def build_pipeline(kb: Optional[KnowledgeBase] = None) -> Language:
     def tokenize(text: str) -> List[str]:
         return [t.text for t in nlp.make_doc(text) if not t.is_space]
 
-    patterns = vocabulary.build_patterns(kb, tokenize, english_words())
-    ruler = nlp.add_pipe("entity_ruler", config={"overwrite_ents": True, "validate": False})
-    ruler.add_patterns(patterns)  # type: ignore[attr-defined]
+    norms = nlp.add_pipe(NORMS)
+    norms.table = vocabulary.norm_table(kb, tokenize, english_words())  # type: ignore[attr-defined]
+    ruler = nlp.add_pipe("entity_ruler", config={"overwrite_ents": True, "validate": False, "phrase_matcher_attr": "NORM"})
+    ruler.add_patterns(vocabulary.build_patterns(kb, tokenize))  # type: ignore[attr-defined]
     nlp.meta["name"] = PIPELINE_NAME.replace("en_", "")
     nlp.meta["version"] = PIPELINE_VERSION
-    nlp.meta["description"] = "NET FAQ bot vocabulary: lookup lemmas + entity ruler (built by bot/nlp.py)"
+    nlp.meta["description"] = "NET FAQ bot vocabulary: lookup lemmas + subject norms + entity ruler (built by bot/nlp.py)"
     return nlp
 
 

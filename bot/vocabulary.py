@@ -87,40 +87,69 @@ def typo_forms(word: str) -> Set[str]:
     return out
 
 
-def word_forms(word: str, last: bool, english: Set[str], protected: Set[str]) -> Set[str]:
-    """Every form of one token of a name that should still match it."""
-    base: Set[str] = set()
-    for spelled in spelling_forms(word):
-        base |= plural_forms(spelled) if last else {spelled}
-    forms = set(base)
-    for form in base:
-        for typo in typo_forms(form):
-            if typo not in english and typo not in protected:
-                forms.add(typo)
-    return forms
+def name_words(kb: KnowledgeBase, tokenize: Tokenize) -> Set[str]:
+    """The lower-cased words (tokens with a letter) of every subject name."""
+    return {
+        token.lower()
+        for subject in kb.subjects.values()
+        for name in subject.names
+        for token in tokenize(name)
+        if any(c.isalpha() for c in token)
+    }
 
 
-def build_patterns(kb: KnowledgeBase, tokenize: Tokenize, english: Set[str]) -> List[Dict[str, object]]:
-    """spaCy EntityRuler token patterns for every subject name, with `id` = subject value."""
-    protected: Set[str] = set()
+def norm_table(kb: KnowledgeBase, tokenize: Tokenize, english: Set[str]) -> Dict[str, str]:
+    """Every form people type of a word of a subject name -> that word's norm.
+
+    A word's forms are its UK/US spellings and plurals and, for long words, one-slip typos that
+    are neither English words nor a form of another name's word. Words whose spellings or
+    plurals overlap (tumour, tumours, tumor) share one norm; a typo of words of different subjects
+    (hypo-/hyperglycaemia) is left out, so it matches nothing. The entity ruler matches the names
+    on these norms: a name matches whatever form of each of its words was typed.
+    """
+    words = name_words(kb, tokenize)
+    base = {word: set().union(*(plural_forms(s) for s in spelling_forms(word))) for word in sorted(words)}
+    # Words sharing a spelling or plural form are one class (union-find over the forms).
+    parent: Dict[str, str] = {}
+
+    def find(form: str) -> str:
+        while parent.setdefault(form, form) != form:
+            parent[form] = parent[parent[form]]
+            form = parent[form]
+        return form
+
+    for word, forms in base.items():
+        for form in forms:
+            a, b = find(word), find(form)
+            if a != b:
+                parent[max(a, b)] = min(a, b)
+    table = {form: find(word) for word, forms in base.items() for form in forms}
+    subjects_of: Dict[str, Set[str]] = {}
     for subject in kb.subjects.values():
         for name in subject.names:
             for token in tokenize(name):
-                protected |= spelling_forms(token)
+                subjects_of.setdefault(token.lower(), set()).add(subject.value)
+    claimed: Dict[str, Set[str]] = {}
+    for word, forms in base.items():
+        for form in forms:
+            for typo in typo_forms(form):
+                if typo not in table and typo not in english:
+                    claimed.setdefault(typo, set()).add(word)
+    for typo, claimants in claimed.items():
+        norms = {table[word] for word in claimants}
+        if len(norms) == 1 or set.intersection(*(subjects_of[word] for word in claimants)):
+            table[typo] = min(norms)  # one word, or words of one subject (diarrea, diarhea)
+    return table
+
+
+def build_patterns(kb: KnowledgeBase, tokenize: Tokenize) -> List[Dict[str, object]]:
+    """spaCy EntityRuler patterns with `id` = subject value: each name as a phrase (matched on
+    the norms of `norm_table`), each exact name (case matters: "NET", not "net") as ORTH tokens."""
     patterns: List[Dict[str, object]] = []
     for subject in kb.subjects.values():
         for name in subject.names:
-            tokens = tokenize(name)
-            if not tokens:
-                continue
-            spec: List[Dict[str, object]] = []
-            for i, token in enumerate(tokens):
-                if not any(c.isalpha() for c in token):
-                    spec.append({"ORTH": token})
-                    continue
-                forms = word_forms(token, i == len(tokens) - 1, english, protected - {token.lower()})
-                spec.append({"LOWER": {"IN": sorted(forms)}})
-            patterns.append({"label": subject.label, "pattern": spec, "id": subject.value})
+            if tokenize(name):
+                patterns.append({"label": subject.label, "pattern": name, "id": subject.value})
         for name in subject.exact:
             patterns.append({"label": subject.label, "pattern": [{"ORTH": t} for t in tokenize(name)], "id": subject.value})
     return patterns

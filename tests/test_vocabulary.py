@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import spacy
 
 from bot import vocabulary
 from bot.nlp import mentions, normalise_value
@@ -53,10 +54,33 @@ def test_longest_name_wins():
     assert [m.value for m in mentions("carcinoid heart disease")] == ["carcinoid_heart_disease"]
 
 
-def test_typos_never_collide_with_real_words():
-    english = {"gastric", "tumours"}
-    forms = vocabulary.word_forms("gastrin", True, english, set())
-    assert "gastric" not in forms and "gastrins" in forms and "gastirn" in forms
+_BLANK = spacy.blank("en")
+
+
+def _tokenize(text):
+    return [t.text for t in _BLANK.make_doc(text) if not t.is_space]
+
+
+def test_typos_never_collide_with_real_words(kb):
+    norms = vocabulary.norm_table(kb, _tokenize, set())
+    assert norms["gastirn"] == norms["gastrins"] == norms["gastrin"] != norms["gastric"]
+    assert "gastirn" not in vocabulary.norm_table(kb, _tokenize, {"gastirn"})
+
+
+def test_a_typo_of_two_subjects_words_names_neither(kb):
+    """One slip from both hypoglycaemia and hyperglycaemia: guessing either could be wrong."""
+    norms = vocabulary.norm_table(kb, _tokenize, set())
+    shared = vocabulary.typo_forms("hypoglycaemia") & vocabulary.typo_forms("hyperglycaemia")
+    assert shared and not shared & set(norms)
+    assert all(not mentions(typo) for typo in shared)
+
+
+@pytest.mark.parametrize(
+    "text, value",
+    [("he coughs up blood", "haemoptysis"), ("NETs in the lungs", "lung_net"), ("her hearts racing", "palpitations")],
+)
+def test_any_word_of_a_name_may_be_a_plural(text, value):
+    assert [m.value for m in mentions(text)] == [value]
 
 
 def test_spelling_forms_go_both_ways():
