@@ -881,7 +881,11 @@ def decide_act(
     # A verdict on the known diagnosis itself (has it spread, what grade, what a scan shows), or
     # the same question about the person asking ("does that mean I've got one too?"): still
     # never answered for them, whatever the classifier reads.
-    if known and asked and (_VERDICT_ON_KNOWN.search(plain) or _VERDICT_ON_FINDING.search(text)):
+    if (
+        known
+        and asked
+        and (_VERDICT_ON_KNOWN.search(plain) or _VERDICT_ON_FINDING.search(text) or _VERDICT_ON_REPORT.search(plain))
+    ):
         return ActDecision(DIAGNOSIS_REQUEST, rules, "rules", scores, about_known=True)
     if known and asked and _ALSO_ME.search(plain):
         return ActDecision(DIAGNOSIS_REQUEST, rules, "rules", scores)
@@ -1168,7 +1172,7 @@ _VERDICT_ON_KNOWN = _rx(
 # nodule in the lung a carcinoid?", "how sure are you that my rash means ...", "what's the
 # likelihood it turns out benign?". ("Is a lump in the appendix usually a NET?" asks in general.)
 _VERDICT_ON_FINDING = _rx(
-    r"\b(?:does|do|would|could|can)\s+(?:[^.?!]{1,40}?\s)?mean\s+(?:that\s+)?(?:i|i've|i'm|im|he|she|he's|she's|we|they|my|his|her)\b"
+    r"\b(?:does|do|would|could|can)\s+(?:[^.?!]{1,40}?\s)?mean\s+(?:that\s+)?(?:i|i've|ive|i'm|im|he|she|he's|she's|we|they|my|his|her)\b"
     r"(?:\s+[\w']+){0,3}?\s+(?:have|has|got)\b(?!\s+to\b)|"
     r"\b(?:have|has)\s+(?:i|he|she|we|they|my [\w'-]+)\s+got\b[^.?!]{0,30}?\bor not\b|"
     r"\b(?:is|are|could|might)\s+(?:(?:the|this|that|my|his|her|their|these|those)\s+|a\s+(?=\d))"
@@ -1219,10 +1223,39 @@ _ABOUT_IT = _rx(
 
 
 # "Gallium scan showed 'avid uptake'. Does that mean it has spread?": a verdict on a finding of a
-# scan or report (with none named, "does stage 4 mean it has spread?" asks what stage 4 means).
+# scan or report (with none named, "does stage 4 mean it has spread?" asks what stage 4 means;
+# "what does it mean that it has spread?" asks what spreading means).
 _SPREAD_ON_FINDING = _rx(
-    r"\b(?:does|do|would|could)\s+(?:that|this|it)\s+mean\s+(?:that\s+)?(?:it|it's|its|the (?:cancer|tumou?r|net))\s+(?:has\s+|'s\s+|is\s+)?"
+    r"(?<!\bwhat )\b(?:does|do|would|could)\s+(?:that|this|it)\s+mean\s+(?:that\s+)?(?:it|it's|its|the (?:cancer|tumou?r|net))\s+(?:has\s+|'s\s+|is\s+)?"
     r"(?:already\s+)?(?:spread|grown|come back|returned|metasta\w*)\b"
+)
+# What a report, a letter, a test or the doctors' words mean for the person they are about:
+# "histology say 'NET G1'. This mean it metastasized or not?", "Has it gone into her lymph
+# nodes?", "is hers the spreading kind?", "which is it more likely to be?", "does that mean its
+# medullary thyroid cancer", "Consistent means it definitely is that?". Asked only where a
+# finding is named or quoted (`_FINDING_NAMED`); "does stage 4 mean it has spread?" asks in general.
+_VERDICT_ON_REPORT = _rx(
+    r"(?:(?<!\bwhat )\b(?:does|do|did|would|could)\s+(?:that|this|it|these|the (?:report|letter|results?|scan|biopsy|findings?))\s+"
+    r"(?:\w+\s+)?|(?:^|[.!?,;:-]\s*)(?:(?:so|and|this|that|it)\s+)?)means?\s+(?:that\s+)?"
+    r"(?:it|it's|its|it is|she|he|she's|he's|i|i'm|im|i've|ive|they|hers|his|mine|the (?:tumou?r|cancer|net|growth|lump))\b"
+    r"[^.?!]{0,40}?\b(?:is one|spread\w*|gone|metasta\w*|come back|came back|returned|stage \w+|definitely|for sure|"
+    r"certain|nets?|neuroendocrine|carcinoids?|carcinoid syndrome|insulinomas?|gastrinomas?|glucagonomas?|vipomas?|pnets?|"
+    r"necs?|medullary thyroid|ph?a?eochromocytomas?|merkel)\b|"
+    r"\bmeans?\s+(?:that\s+)?(?:it|it's|its|it is)\s+(?:definitely|for sure|certainly)\b|"
+    r"\b(?:has|have|is|'s)\s+(?:it|she|he|hers|his|the (?:tumou?r|cancer|net))\s+(?:already\s+|now\s+)?"
+    r"(?:spread|gone (?:to|into)|metasta\w*|come back|returned)\b|"
+    r"\b(?:is\s+(?:hers|his|mine|theirs)|(?:so\s+)?(?:that'?s|thats|it'?s|its))\s+(?:the|a|an)\s+(?:spreading|aggressive|dangerous|bad|fast[- ]growing|cancerous|"
+    r"malignant|serious)\s+(?:kind|type|sort|one)\b|"
+    r"\bwhich\b[^.?!]{0,30}?\bmore likely\b|"
+    r"\bdoes\s+(?:'[^']{1,40}'|\"[^\"]{1,40}\")\s+on\s+(?:(?:my|his|her|their|our)\s+)?(?:[\w'-]+\s+){0,2}?(?:report|letter|results?|scan)"
+    r"\s+mean\s+(?:that\s+)?(?:it|it's|its|she|he|she's|he's|i|i'm)\b[^.?!]{0,30}?\b(?:actually|really)\b|"
+    r"\b(?:malignant or benign|benign or malignant|cancer or not)\b[^.?!]{0,20}?\bfor (?:him|her|me|them|us|my \w+)\b|"
+    r"\b(?:take|read)\s+(?:that|this|it)\s+as\b[^.?!]{0,40}?\b(?:it'?s|it is|has|have)\b"
+)
+_FINDING_NAMED = _rx(
+    r"\b(?:report|scan|letter|results?|biopsy|histology|pathology|path|ct|mri|mrcp|pet|endoscopy|colonoscopy|radiolog\w*|"
+    r"notes|bloods?|chromogranin(?: a)?|calcitonin|5-?hiaa|ki-?67|markers?|urine|wrote|writes|say|says|said)\b|"
+    r"'[^']{3,120}'|\"[^\"]{3,120}\""
 )
 # "dr google says carcinoid. what do u say?": a second opinion asked on someone's verdict.
 _SECOND_OPINION = _rx(
@@ -1243,6 +1276,8 @@ def is_diagnosis_request(
     if _LIKELIHOOD.search(text) or _ABOUT_IT.search(text) or _VERDICT_ON_FINDING.search(text) or _SECOND_OPINION.search(text):
         return True
     if _SPREAD_ON_FINDING.search(text) and _REPORT_WORD.search(text):
+        return True
+    if _VERDICT_ON_REPORT.search(text) and _FINDING_NAMED.search(text):
         return True
     about_someone = bool(_PERSON_WORD.search(text)) or bool(_DEICTIC.search(text)) or bool(_REPORT_WORD.search(text))
     if not about_someone:

@@ -125,3 +125,39 @@ def test_a_verdict_asked_on_a_finding_or_on_someone_elses_guess_is_a_request(tex
 def test_what_a_stage_means_is_not_a_verdict_on_a_finding():
     assert not safety.is_diagnosis_request("what does stage 4 mean and does that mean it has spread")
     assert not safety.is_diagnosis_request("The website says carcinoid syndrome causes flushing. What do you think?")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # what a quoted or named finding means for the person it is about
+        "His biopsy letter reads 'features of a low-grade neuroendocrine neoplasm'. So does that mean he has one?",
+        "Dad's PET report: 'two avid nodes in the mesentery'. Has it gone into his lymph glands?",
+        "bloods show chromogranin up again. means the tumour's returned?",
+        "My wife's histology says 'NET G2 of the ileum'. This mean it spread or no?",
+        "the scan letter says 'in keeping with a pancreatic NET'. In keeping means it's definitely that, right?",
+        "Her pathology report says 'Ki-67 18%'. so that's the aggressive kind?",
+        "The radiologist wrote 'adenoma vs small pNET'. Which one is it more likely to be?",
+        "Uncle's scan: 3 cm mass in the pancreas. From that size, benign or malignant for him?",
+        "Does 'atypical carcinoid' on my mum's biopsy report mean it's really a carcinoma?",
+        "my dad has a NET and my face goes red at work now. does that mean ive got one as well?",
+    ],
+)
+def test_a_verdict_asked_on_a_report_for_the_person_it_is_about_is_a_request(text):
+    assert safety.is_diagnosis_request(text), text
+    assert safety.decide_act(text, (), None, 0.0, acts.classify(text)).act in (acts.DIAGNOSIS_REQUEST, acts.EMERGENCY), text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # what a word on the report means: a definition, answered
+        "My report says 'non-functioning'. Does non-functioning mean the tumour does nothing?",
+        "The letter calls it 'asymptomatic'. Does that mean it isn't causing anything?",
+        "my nan's letter says carcinoid, does it mean it's not a real cancer?",
+        "What does it mean that it has spread to the liver? The scan letter said so.",
+        "The nurse said these can turn up anywhere and Mum took that to mean she'll get one everywhere. Where do NETs form?",
+    ],
+)
+def test_what_a_word_on_a_report_means_is_a_question(text):
+    assert not safety.is_diagnosis_request(text), text
