@@ -118,6 +118,9 @@ class _Context:
     unless: Optional[Pattern[str]] = None
     # Applies only when the message asks for a diagnosis (`is_diagnosis_request`).
     diagnosis_request: bool = False
+    # `calms_classifier: true`: a message whose signs it (or another such context) all puts out of
+    # the present also needs `emergency_settled` from the act classifier (fiction, training).
+    calms_classifier: bool = False
 
     def applies_to(self, sign: str) -> bool:
         return (self.signs is None or sign in self.signs) and sign not in self.exempt
@@ -247,6 +250,7 @@ def _load_lexicon(directory: str) -> Lexicon:
                 bool(entry.get("unless_now", False)),
                 _join(entry.get("unless")),
                 bool(entry.get("diagnosis_request", False)),
+                bool(entry.get("calms_classifier", False)),
             )
         )
     # (A reading too: "SpO2 88" is one number, too few examples of it for the classifier's doubt.)
@@ -353,7 +357,9 @@ _AUX_GENERIC = _rx(
 )
 _TOPIC_WORDS = _rx(
     r"\b(?:symptoms?|signs?|warning signs?|causes?|caused|cause|risk|risks|chance|chances|prevent\w*|avoid\w*|"
-    r"about|information|info|explain\w*|difference|documentary|article|leaflet|heard|learn\w*|spot|"
+    # ("about" after thinking or talking is what a person thinks of doing: "thinking about ending it")
+    r"(?<!thinking )(?<!think )(?<!thought )(?<!thoughts )(?<!talking )(?<!talked )(?<!dreaming )about|"
+    r"information|info|explain\w*|difference|documentary|article|leaflet|heard|learn\w*|spot|"
     r"recogni[sz]\w*|mean\w*|define|definition|versus|vs|trigger\w*|manage|managing|treat\w*|"
     r"complications?|emergency\?)\b"
 )
@@ -528,9 +534,16 @@ def _context_of(text: str, sign: _Sign, clauses: Sequence[_Clause]) -> Optional[
 
 
 def _is_live(text: str, sign: _Sign, clauses: Sequence[_Clause]) -> bool:
+    return _why_not_live(text, sign, clauses) is None
+
+
+def _why_not_live(text: str, sign: _Sign, clauses: Sequence[_Clause]) -> Optional[str]:
+    """Why a sign found is not happening now (a data/safety/contexts.yml context, "topic",
+    "hypothetical", "past" or "resolved"), or None when it is live."""
     clause = sign.clause
-    if _context_of(text, sign, clauses) is not None:
-        return False
+    context = _context_of(text, sign, clauses)
+    if context is not None:
+        return context
     prefix = text[clause.start : sign.start]
     upto = text[clause.start : sign.end]
     after = text[sign.end : clause.end]
@@ -545,13 +558,13 @@ def _is_live(text: str, sign: _Sign, clauses: Sequence[_Clause]) -> bool:
         at, kind = topic
         person = _PERSONAL_LIVE if kind == "question" else _PERSONAL_ANY
         if not any(m.start() > at for m in person.finditer(upto)):
-            return False
+            return "topic"
     if _TOPICAL_AFTER.search(after) and not clause.strong:
-        return False
+        return "topic"
     # Hypothetical, feared or planned for; not when it is said to be now ("what do I do if he is
     # unconscious right now") or somebody is described as not breathing / unconscious.
     if (_hypothetical_in(prefix) or clause.inherited_hypothetical) and not now and not _CRITICAL_NOW.search(clause.text):
-        return False
+        return "hypothetical"
     # Past or long-standing (unless said to be happening now, or back again now, or a background
     # such as chemotherapy, which lasts).
     if (clause.past or clause.inherited_past) and sign.name not in lexicon().background:
@@ -559,15 +572,15 @@ def _is_live(text: str, sign: _Sign, clauses: Sequence[_Clause]) -> bool:
             o.sentence == clause.sentence and o.start > clause.start and o.strong and _RECUR.search(o.text) for o in clauses
         )
         if not back:
-            return False
+            return "past"
     # Over: "... she's home and fine now" later in the same sentence.
     for other in clauses:
         if other.sentence != clause.sentence or other.end <= sign.start:
             continue
         window = _HEDGE.sub(lambda m: " " * len(m.group(0)), text[max(other.start, sign.end) : other.end])
         if _RESOLVED.search(window):
-            return False
-    return True
+            return "resolved"
+    return None
 
 
 def _find_signs(text: str, mentions: Sequence[Mention], clauses: Sequence[_Clause]) -> List[_Sign]:
@@ -619,6 +632,16 @@ def _find_signs(text: str, mentions: Sequence[Mention], clauses: Sequence[_Claus
     return signs
 
 
+def _readings_in_range(text: str) -> List[str]:
+    """The kinds of reading given with a value outside every dangerous range ("sats 97%")."""
+    return [
+        name
+        for name, reading in lexicon().readings.items()
+        for match in reading.pattern.finditer(text)
+        if not reading.is_dangerous(reading.value(match, text))
+    ]
+
+
 def _keyword_query(text: str) -> bool:
     """A few search words ("carcinoid crisis symptoms"), not a description of anyone."""
     words = re.findall(r"[\w'&-]+", text)
@@ -662,6 +685,9 @@ class SafetyCheck:
     reason: str = ""
     # A live sign was found by its words in another language (the classifier cannot weigh it).
     foreign: bool = False
+    # Warning signs the rules found but a `calms_classifier` context of data/safety/contexts.yml
+    # puts out of the present (fiction, a training scenario), and readings in the normal range.
+    settled: Tuple[str, ...] = ()
 
 
 def check_emergency(
@@ -678,7 +704,8 @@ def check_emergency(
     signs = _find_signs(text, mentions, clauses)
     if _keyword_query(text):
         return SafetyCheck(False, tuple(sorted({s.name for s in signs})), "search words")
-    live = [s for s in signs if _is_live(text, s, clauses)]
+    why_not = [_why_not_live(text, s, clauses) for s in signs]
+    live = [s for s, why in zip(signs, why_not, strict=True) if why is None]
     names = tuple(sorted({s.name for s in live}))
     reason = _decide(live, text)
     if reason:
@@ -686,7 +713,12 @@ def check_emergency(
     # The NLU model's opinion counts when the text also shows a live warning sign.
     if intent == "report_emergency" and confidence >= 0.8 and set(names) - {"flushing", "diarrhoea", "wheeze", "extreme"}:
         return SafetyCheck(True, names, "reported emergency")
-    return SafetyCheck(False, names)
+    # (Only by a context marked `calms_classifier`: the other contexts and the tense, topic and
+    # "fine now" readings of the code misread a live sign often enough that the classifier decides.)
+    calming = {c.name for c in lexicon().contexts if c.calms_classifier}
+    settled = {s.name for s, why in zip(signs, why_not, strict=True) if why in calming}
+    settled.update(_readings_in_range(text))
+    return SafetyCheck(False, names, settled=tuple(sorted(settled)))
 
 
 # ------------------------------------------------------------------------------ off-topic
@@ -847,7 +879,9 @@ def decide_act(
     # nearly fainting before meals, is it a tumour?") or as one of data/safety/off_topic.yml's
     # classes, or all but certainly off-topic to the classifier itself, with no warning sign in it
     # ("help, my laptop won't turn on"): symptoms described as a pattern, or words that sound
-    # urgent, need `emergency_diagnosis` / `emergency_off_topic`.
+    # urgent, need `emergency_diagnosis` / `emergency_off_topic`. So does a message in which the
+    # rules found warning signs or readings and read every one as not happening now (over, planned
+    # for, a film, a first-aid course, "not suicidal", "sats 97%"): `emergency_settled`.
     if model and not rules.emergency and scores is not None:
         if scores.emergency < t["emergency_diagnosis"] and (in_words or scores.score(DIAGNOSIS_REQUEST) >= t["diagnosis"]):
             model = False
@@ -856,6 +890,8 @@ def decide_act(
             and not rules.signs
             and (off_topic_rule(text) or scores.score(OFF_TOPIC) >= t["off_topic_named"])
         ):
+            model = False
+        elif rules.settled and not rules.signs and scores.emergency < t["emergency_settled"]:
             model = False
     if rules.emergency or model:
         by = "rules+classifier" if rules.emergency and model else ("rules" if rules.emergency else "classifier")

@@ -307,3 +307,38 @@ def test_every_act_reply_ends_with_the_disclaimer_and_referral(kb):
         reply = respond(Turn(text), kb)
         assert reply.text.endswith(referral_text(kb, None)), text
         assert "not a doctor" in reply.text, text
+
+
+def _emergency_scores(p_emergency: float) -> acts.ActResult:
+    """The act classifier's output with the given emergency probability (the input decide_act weighs)."""
+    return acts.ActResult(acts.EMERGENCY, p_emergency, p_emergency, {acts.QUESTION: 1.0 - p_emergency})
+
+
+@pytest.mark.parametrize(
+    "text", ["my sats are 97% on the monitor and I'm breathing fine, is that normal?", "readings today: HR 70, BP 120/80"]
+)
+def test_readings_in_the_normal_range_need_a_surer_classifier(text):
+    t = safety.act_thresholds()
+    assert safety.check_emergency(text).settled, text
+    doubtful = (t["emergency"] + t["emergency_settled"]) / 2
+    assert safety.decide_act(text, (), None, 0.0, _emergency_scores(doubtful)).act != acts.EMERGENCY
+    assert safety.decide_act(text, (), None, 0.0, _emergency_scores(t["emergency_settled"])).act == acts.EMERGENCY
+
+
+def test_a_normal_reading_does_not_quiet_a_sign_happening_now():
+    text = "his sats say 97% but he has collapsed and we can't wake him"
+    assert safety.decide_act(text, (), None, 0.0, _emergency_scores(0.3)).act == acts.EMERGENCY
+
+
+def test_a_sign_read_as_past_leaves_the_classifier_its_say():
+    """Only contexts marked `calms_classifier` quiet it: tense is misread too often."""
+    text = "The wound burst open and there's blood all over the bathroom floor, I was only discharged on Monday"
+    check = safety.check_emergency(text)
+    assert not check.settled or check.emergency
+    t = safety.act_thresholds()
+    assert safety.decide_act(text, (), None, 0.0, _emergency_scores(t["emergency"])).act == acts.EMERGENCY
+
+
+@pytest.mark.parametrize("text", ["I keep thinking about ending my life", "my son keeps talking about killing himself"])
+def test_thinking_about_self_harm_is_not_a_topic(text):
+    assert safety.check_emergency(text).emergency, text
