@@ -175,6 +175,8 @@ class Lexicon:
     # Signs that are a background, live while it lasts even when told in the past tense
     # (`background: true`: "I had chemo on Monday and now I've got a temperature of 38.9").
     background: frozenset = frozenset()
+    # Contexts marked `calms_classifier` in contexts.yml.
+    calming: frozenset = frozenset()
 
 
 def _join(patterns: Optional[Sequence[str]]) -> Optional[Pattern[str]]:
@@ -267,6 +269,7 @@ def _load_lexicon(directory: str) -> Lexicon:
         final,
         other_languages,
         frozenset(name for name, entry in (signs_doc.get("signs") or {}).items() if entry.get("background")),
+        frozenset(c.name for c in contexts if c.calms_classifier),
     )
 
 
@@ -583,7 +586,9 @@ def _why_not_live(text: str, sign: _Sign, clauses: Sequence[_Clause]) -> Optiona
     return None
 
 
-def _find_signs(text: str, mentions: Sequence[Mention], clauses: Sequence[_Clause]) -> List[_Sign]:
+def _find_signs(text: str, mentions: Sequence[Mention], clauses: Sequence[_Clause]) -> Tuple[List[_Sign], List[str]]:
+    """The warning signs found, and the kinds of reading given in the normal range ("sats 97%")."""
+
     def clause_at(pos: int) -> Optional[_Clause]:
         for clause in clauses:
             if clause.start <= pos < clause.end:
@@ -610,9 +615,12 @@ def _find_signs(text: str, mentions: Sequence[Mention], clauses: Sequence[_Claus
         if sign:
             raw.append((sign, mention.start, mention.end))
     readings = set()
+    in_range: List[str] = []
     for name, reading in lex.readings.items():
         for match in reading.pattern.finditer(text):
-            if reading.is_dangerous(reading.value(match, text)):
+            if not reading.is_dangerous(reading.value(match, text)):
+                in_range.append(name)
+            else:
                 raw.append((name, match.start(), match.end()))
                 readings.add((name, match.start()))
                 if reading.in_other_language(match):
@@ -629,17 +637,7 @@ def _find_signs(text: str, mentions: Sequence[Mention], clauses: Sequence[_Claus
         if name == "diarrhoea" and _DIARRHOEA_SEVERE.search(chunk):
             name = "severe_diarrhoea"
         signs.append(_Sign(name, start, end, clause, severe, bool(_MILD.search(chunk)), (name, start) in foreign))
-    return signs
-
-
-def _readings_in_range(text: str) -> List[str]:
-    """The kinds of reading given with a value outside every dangerous range ("sats 97%")."""
-    return [
-        name
-        for name, reading in lexicon().readings.items()
-        for match in reading.pattern.finditer(text)
-        if not reading.is_dangerous(reading.value(match, text))
-    ]
+    return signs, in_range
 
 
 def _keyword_query(text: str) -> bool:
@@ -701,7 +699,7 @@ def check_emergency(
         return SafetyCheck(False)
     text = fold(text.replace("\u2019", "'").replace("\u2018", "'").replace("`", "'"))
     clauses = _clauses(text)
-    signs = _find_signs(text, mentions, clauses)
+    signs, in_range = _find_signs(text, mentions, clauses)
     if _keyword_query(text):
         return SafetyCheck(False, tuple(sorted({s.name for s in signs})), "search words")
     why_not = [_why_not_live(text, s, clauses) for s in signs]
@@ -715,9 +713,8 @@ def check_emergency(
         return SafetyCheck(True, names, "reported emergency")
     # (Only by a context marked `calms_classifier`: the other contexts and the tense, topic and
     # "fine now" readings of the code misread a live sign often enough that the classifier decides.)
-    calming = {c.name for c in lexicon().contexts if c.calms_classifier}
-    settled = {s.name for s, why in zip(signs, why_not, strict=True) if why in calming}
-    settled.update(_readings_in_range(text))
+    settled = {s.name for s, why in zip(signs, why_not, strict=True) if why in lexicon().calming}
+    settled.update(in_range)
     return SafetyCheck(False, names, settled=tuple(sorted(settled)))
 
 
@@ -879,9 +876,9 @@ def decide_act(
     # nearly fainting before meals, is it a tumour?") or as one of data/safety/off_topic.yml's
     # classes, or all but certainly off-topic to the classifier itself, with no warning sign in it
     # ("help, my laptop won't turn on"): symptoms described as a pattern, or words that sound
-    # urgent, need `emergency_diagnosis` / `emergency_off_topic`. So does a message in which the
-    # rules found warning signs or readings and read every one as not happening now (over, planned
-    # for, a film, a first-aid course, "not suicidal", "sats 97%"): `emergency_settled`.
+    # urgent, need `emergency_diagnosis` / `emergency_off_topic`. So does a message whose warning
+    # signs a `calms_classifier` context settles (a film, a first-aid course) or whose readings are
+    # all normal ("sats 97%"), with no live sign: `emergency_settled`.
     if model and not rules.emergency and scores is not None:
         if scores.emergency < t["emergency_diagnosis"] and (in_words or scores.score(DIAGNOSIS_REQUEST) >= t["diagnosis"]):
             model = False
@@ -1289,9 +1286,8 @@ _VERDICT_ON_REPORT = _rx(
     r"\b(?:take|read)\s+(?:that|this|it)\s+as\b[^.?!]{0,40}?\b(?:it'?s|it is|has|have)\b"
 )
 _FINDING_NAMED = _rx(
-    r"\b(?:report|scan|letter|results?|biopsy|histology|pathology|path|ct|mri|mrcp|pet|endoscopy|colonoscopy|radiolog\w*|"
-    r"notes|bloods?|chromogranin(?: a)?|calcitonin|5-?hiaa|ki-?67|markers?|urine|wrote|writes|say|says|said)\b|"
-    r"'[^']{3,120}'|\"[^\"]{3,120}\""
+    _REPORT_WORD.pattern + r"|\b(?:path|mrcp|pet|colonoscopy|notes|bloods?|chromogranin(?: a)?|calcitonin|5-?hiaa|ki-?67|"
+    r"markers?|urine|wrote|writes|say|says|said)\b|'[^']{3,120}'|\"[^\"]{3,120}\""
 )
 # "dr google says carcinoid. what do u say?": a second opinion asked on someone's verdict.
 _SECOND_OPINION = _rx(

@@ -115,21 +115,6 @@ def test_a_diagnosis_wondered_about_is_not_stated(text):
         "My husband had MEN1. Has our teenage son got it too?",
         "an app says carcinoid. what do you think?",
         "what's the likelyhood my lump is a NET?",
-    ],
-)
-def test_a_verdict_asked_on_a_finding_or_on_someone_elses_guess_is_a_request(text):
-    assert safety.is_diagnosis_request(text), text
-    assert safety.decide_act(text, (), None, 0.0, acts.classify(text)).act in (acts.DIAGNOSIS_REQUEST, acts.EMERGENCY), text
-
-
-def test_what_a_stage_means_is_not_a_verdict_on_a_finding():
-    assert not safety.is_diagnosis_request("what does stage 4 mean and does that mean it has spread")
-    assert not safety.is_diagnosis_request("The website says carcinoid syndrome causes flushing. What do you think?")
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
         # what a quoted or named finding means for the person it is about
         "His biopsy letter reads 'features of a low-grade neuroendocrine neoplasm'. So does that mean he has one?",
         "Dad's PET report: 'two avid nodes in the mesentery'. Has it gone into his lymph glands?",
@@ -143,9 +128,14 @@ def test_what_a_stage_means_is_not_a_verdict_on_a_finding():
         "my dad has a NET and my face goes red at work now. does that mean ive got one as well?",
     ],
 )
-def test_a_verdict_asked_on_a_report_for_the_person_it_is_about_is_a_request(text):
+def test_a_verdict_asked_on_a_finding_or_on_someone_elses_guess_is_a_request(text):
     assert safety.is_diagnosis_request(text), text
     assert safety.decide_act(text, (), None, 0.0, acts.classify(text)).act in (acts.DIAGNOSIS_REQUEST, acts.EMERGENCY), text
+
+
+def test_what_a_stage_means_is_not_a_verdict_on_a_finding():
+    assert not safety.is_diagnosis_request("what does stage 4 mean and does that mean it has spread")
+    assert not safety.is_diagnosis_request("The website says carcinoid syndrome causes flushing. What do you think?")
 
 
 @pytest.mark.parametrize(
