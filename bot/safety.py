@@ -316,10 +316,20 @@ _PAST = _rx(
     r"last (?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|night's|autumn)|on (?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)|"
     r"the other (?:day|night|week)|earlier (?:this|in the) (?:year|month)|(?:it|that|this|which) was\b|"
     r"before (?:my|his|her|the|their) (?:diagnosis|surgery|operation|treatment)|before diagnosis|"
+    r"the (?:night|day|morning|evening|afternoon) (?:of|after) (?:my|his|her|their|the) (?:op|operation|surgery|procedure|biopsy)|"
+    r"(?:\d+|a|one|two|three|four|five|six|seven|eight|nine|ten|few|couple of) (?:weeks?|months?|days?) (?:out|post[- ]?op)|"
     r"(?:has|have) been \w+ before|before$|had (?:one|a few|several|some|them) before|"
     # counted episodes: "I've passed out twice", "she has fainted three times"
     r"(?<!nearly )(?<!almost )(?:passed out|fainted|blacked out|collapsed|had (?:a )?(?:seizures?|fits?))\s+(?:twice|(?:two|three|four|five|several|a few|"
     r"a couple of|many|\d+) times))\b"
+)
+_MINUTES_AGO = _rx(
+    r"\b(?:\d+|a few|few|a couple of|couple of|an?|one|two|three|five|ten|twenty|thirty|forty)\s*(?:minutes?|mins?|hours?|hrs?)\s+ago\b"
+)
+# A verb in the past tense, for a story that goes on from one sentence to the next.
+_PAST_VERB = _rx(
+    r"\b(?:was|were|had|went|got|became|dropped|crashed|fell|rushed|turned|started|collapsed|fainted|passed out|"
+    r"stopped|needed|called|came|gave|said|told|took|kept)\b"
 )
 _CHRONIC = _rx(
     r"\b(?:sometimes|often|occasionally|usually|normally|always|every (?:day|morning|evening|night|week|afternoon|time)|"
@@ -429,6 +439,7 @@ class _Clause:
     inherited_topical: bool
     inherited_hypothetical: bool
     inherited_past: bool
+    story_past: bool  # in a sentence that goes on with a story told in the past (never for `final` signs)
 
 
 def _clauses(text: str) -> List[_Clause]:
@@ -449,6 +460,14 @@ def _clauses(text: str) -> List[_Clause]:
             sentence += 1
     out: List[_Clause] = []
     prev: Optional[_Clause] = None
+    # A story told in the past goes on in the next sentence ("Eight months ago he went into a crisis
+    # during surgery. His blood pressure dropped, he went bright red"): a sentence with a verb in
+    # the past and no word of now inherits the past from the sentence before.
+    now_in = {
+        sent
+        for start, end, sent in spans
+        if _NOW.search(text[start:end]) or _STRONG_LIVE.search(text[start:end]) or _MINUTES_AGO.search(text[start:end])
+    }
     for start, end, sent in spans:
         chunk = text[start:end]
         strong = bool(_STRONG_LIVE.search(chunk))
@@ -462,6 +481,15 @@ def _clauses(text: str) -> List[_Clause]:
         past_here = bool(_PAST.search(chunk) or _CHRONIC.search(chunk))
         present_verb = bool(_PERSONAL_LIVE.search(chunk))
         inh_past = bool(same and prev and (prev.past or prev.inherited_past) and not strong and not present_verb)
+        story = bool(
+            not same
+            and prev
+            and (prev.past or prev.inherited_past or prev.story_past)
+            and sent not in now_in
+            and _PAST_VERB.search(chunk)
+            and not strong
+            and not present_verb
+        )
         clause = _Clause(
             start,
             end,
@@ -475,6 +503,7 @@ def _clauses(text: str) -> List[_Clause]:
             inh_topical,
             inh_hypo,
             inh_past,
+            story or bool(same and prev and prev.story_past and not strong and not present_verb),
         )
         out.append(clause)
         prev = clause
@@ -570,7 +599,8 @@ def _why_not_live(text: str, sign: _Sign, clauses: Sequence[_Clause]) -> Optiona
         return "hypothetical"
     # Past or long-standing (unless said to be happening now, or back again now, or a background
     # such as chemotherapy, which lasts).
-    if (clause.past or clause.inherited_past) and sign.name not in lexicon().background:
+    story = clause.story_past and sign.name not in lexicon().final
+    if (clause.past or clause.inherited_past or story) and sign.name not in lexicon().background:
         back = any(
             o.sentence == clause.sentence and o.start > clause.start and o.strong and _RECUR.search(o.text) for o in clauses
         )
@@ -917,7 +947,12 @@ def decide_act(
     if (
         known
         and asked
-        and (_VERDICT_ON_KNOWN.search(plain) or _VERDICT_ON_FINDING.search(text) or _VERDICT_ON_REPORT.search(plain))
+        and (
+            _VERDICT_ON_KNOWN.search(plain)
+            or _VERDICT_ON_FINDING.search(text)
+            or _VERDICT_ON_REPORT.search(plain)
+            or _VERDICT_ON_MINE.search(plain)
+        )
     ):
         return ActDecision(DIAGNOSIS_REQUEST, rules, "rules", scores, about_known=True)
     if known and asked and _ALSO_ME.search(plain):
@@ -1285,6 +1320,31 @@ _VERDICT_ON_REPORT = _rx(
     r"\b(?:malignant or benign|benign or malignant|cancer or not)\b[^.?!]{0,20}?\bfor (?:him|her|me|them|us|my \w+)\b|"
     r"\b(?:take|read)\s+(?:that|this|it)\s+as\b[^.?!]{0,40}?\b(?:it'?s|it is|has|have)\b"
 )
+# A verdict asked on the person's own result or tumour: "which grade am I", "what grade is that, 2
+# or 3?", "is mine a NEC", "is mine one of the aggressive ones?", "typical or atypical, which one is
+# mine?", "which organ is it?", "am I in the clear?", "medullary thyroid cancer or not?", "photo
+# attached", "whether the tumour removed ought to be classified as malignant". Counted only with a
+# finding named or the person's own (`_MINE`): "which type is the most common?" asks in general.
+_VERDICT_ON_MINE = _rx(
+    r"\b(?:which|what)\s+(?:grade|type|kind|stage|one|organ|sort)\s+(?:(?:is|am|are)\s+(?:mine|i|hers|his|theirs|that|it|this|she|he)\b|"
+    r"(?:do|did)\s+(?:i|we)\s+have\b|(?:does|did)\s+(?:he|she|my \w+)\s+have\b|(?:is|was)\s+(?:it|that|this)\b)|"
+    r"\b(?:which|what)\s+(?:grade|type|kind|stage)\s+(?:i am|i'm|im|mine is|it is|hers is|his is)\b|"
+    r"\b(?:is|am)\s+(?:mine|hers|his|i)\s+(?:a|an|one of the)\s+(?:[\w'-]+\s+){0,2}?(?:nets?|necs?|carcinoids?|cancers?|aggressive|bad|serious|"
+    r"typical|atypical|functioning|high[- ]grade|low[- ]grade|spreading)\b|"
+    r"\b(?:grade|g)\s*[123]\s+or\s+(?:grade\s+|g\s*)?[123]\b|,\s*[123]\s+or\s+[123]\s*\?|"
+    r"\bam i in the clear\b|\bwhich (?:one )?is (?:it|mine)\b|\bwhich is mine\b|"
+    r"\b(?:photo|picture|pic|image|screenshot)\s+(?:attached|below|here|above)\b|"
+    r"\bcan you (?:work out|figure out)\s+(?:where|which|what)\b|"
+    r"\bwhether\s+(?:the|my|his|her|their)\b[^.?!]{0,80}?\b(?:ought to be|should be|is to be|counts? as|can be)\s+(?:classified|called|considered|regarded)\s+"
+    r"(?:as\s+)?(?:malignant|benign|cancer|a net|a cancer)\b|"
+    r"\bis\s+(?:my|his|her|their|our)\s+(?:[\w'-]+\s+){0,2}?(?:tumou?r|net|lump|growth|nodule|lesion)\s+(?:benign or malignant|malignant or benign|"
+    r"cancerous|cancer or not)\b|"
+    r"\bdoes\s+[^.?!]{1,50}?\bmean\s+(?:that\s+)?(?:mine|hers|his|it'?s|its|it is)\s+(?:is\s+)?(?:\w+\s+)?(?:high[- ]grade|low[- ]grade|cancer|malignant|"
+    r"benign|spread|everywhere|aggressive)\b|"
+    r"\b(?:medullary thyroid cancer|cancer|a net|net|carcinoid|insulinoma|gastrinoma|nec)\s+or\s+not\s*\?|"
+    r"\b(?:derm|dermatologist|gp|doctor|consultant)\s+(?:said|says|thinks)\b[^.?!]{0,40}?\bbut\s+(?:i'?m|im|i am)\s+not convinced\b"
+)
+_MINE = _rx(r"\b(?:mine|am i|i am|do i have|my|me|i)\b|\d")
 _FINDING_NAMED = _rx(
     _REPORT_WORD.pattern + r"|\b(?:path|mrcp|pet|colonoscopy|notes|bloods?|chromogranin(?: a)?|calcitonin|5-?hiaa|ki-?67|"
     r"markers?|urine|wrote|writes|say|says|said)\b|'[^']{3,120}'|\"[^\"]{3,120}\""
@@ -1310,6 +1370,8 @@ def is_diagnosis_request(
     if _SPREAD_ON_FINDING.search(text) and _REPORT_WORD.search(text):
         return True
     if _VERDICT_ON_REPORT.search(text) and _FINDING_NAMED.search(text):
+        return True
+    if _VERDICT_ON_KNOWN.search(text) or (_VERDICT_ON_MINE.search(text) and (_FINDING_NAMED.search(text) or _MINE.search(text))):
         return True
     about_someone = bool(_PERSON_WORD.search(text)) or bool(_DEICTIC.search(text)) or bool(_REPORT_WORD.search(text))
     if not about_someone:
