@@ -1356,6 +1356,29 @@ _SECOND_OPINION = _rx(
 )
 
 
+# A verdict asked of NETs in general, not of a person's tumour: "is a NET cancer or not??",
+# "neuroendocrine tumour is cancer, yes or no?", "are carcinoid tumours malignant?".
+_GENERIC_NET_VERDICT = _rx(
+    r"\b(?:is|are)\s+(?:a|an|all|every|any)?\s*(?:nets?|neuroendocrine tumou?rs?|neuro-endocrine tumou?rs?|carcinoids?|carcinoid tumou?rs?)\s+"
+    r"(?:always\s+|actually\s+|really\s+)?(?:a\s+)?(?:cancers?|cancerous|malignant|benign)\b|"
+    r"(?:^|[,.!?]\s*)(?:a\s+|an\s+)?(?:nets?|neuroendocrine tumou?rs?|neuro-endocrine tumou?rs?|carcinoids?|carcinoid tumou?rs?)\s+(?:is|are)\s+"
+    r"(?:always\s+|actually\s+|really\s+)?(?:a\s+)?(?:cancers?|cancerous|malignant|benign)\b"
+)
+# "My aunt had a pheochromocytoma. Is that one of these neuroendocrine tumours too?": whether a
+# named type counts as a NET (other_net_types), not whether the person has one.
+_TYPE_COUNTS = _rx(
+    r"\b(?:is|are|was)\s+(?:that|it|this|those|these|they)\s+(?:also\s+|too\s+)?(?:one of (?:these|those|the)|a (?:type|kind|form|sort) of|"
+    r"counted as|classed as|classified as|considered)\b"
+)
+_NAMED_TYPE = _rx(
+    r"\b(?:ph?a?eochromocytomas?|paragangliomas?|medullary|merkel|insulinomas?|gastrinomas?|glucagonomas?|vipomas?|somatostatinomas?|"
+    r"pituitary|adrenal|thymic|islet cell)\b"
+)
+# "Are these tumours of the gut becoming more common?": "these tumours" is the topic, not a finding.
+_OWN_TUMOUR = _rx(r"\b(?:my|mine|his|hers|her|their|our)\b")
+_THESE_TUMOURS = _rx(r"\b(?:is|are)\s+(?:these|those)\s+(?:tumou?rs|nets|cancers|carcinoids)\b")
+
+
 def is_diagnosis_request(
     text: str, intent: Optional[str] = None, confidence: float = 0.0, mentions: Sequence[Mention] = ()
 ) -> bool:
@@ -1363,7 +1386,8 @@ def is_diagnosis_request(
     if not text or not text.strip():
         return False
     text = text.replace("\u2019", "'").replace("\u2018", "'").replace("`", "'")
-    if _VERDICT.search(text) and re.search(_CONDITION, text, _FLAGS):
+    generic = bool(_GENERIC_NET_VERDICT.search(text))
+    if _VERDICT.search(text) and re.search(_CONDITION, text, _FLAGS) and not generic:
         return True
     if _LIKELIHOOD.search(text) or _ABOUT_IT.search(text) or _VERDICT_ON_FINDING.search(text) or _SECOND_OPINION.search(text):
         return True
@@ -1371,7 +1395,9 @@ def is_diagnosis_request(
         return True
     if _VERDICT_ON_REPORT.search(text) and _FINDING_NAMED.search(text):
         return True
-    if _VERDICT_ON_KNOWN.search(text) or (_VERDICT_ON_MINE.search(text) and (_FINDING_NAMED.search(text) or _MINE.search(text))):
+    if _VERDICT_ON_KNOWN.search(text) or (
+        _VERDICT_ON_MINE.search(text) and (_FINDING_NAMED.search(text) or _MINE.search(text)) and not generic
+    ):
         return True
     about_someone = bool(_PERSON_WORD.search(text)) or bool(_DEICTIC.search(text)) or bool(_REPORT_WORD.search(text))
     if not about_someone:
@@ -1380,6 +1406,7 @@ def is_diagnosis_request(
     if (
         not hits
         and _OR_NOT.search(text)
+        and not generic
         and re.search(rf"\b(?:is|are|am|'s)\b[^.?!]{{0,30}}?{_CONDITION}\s+or not\b", text, _FLAGS)
     ):
         hits = [_OR_NOT]
@@ -1387,6 +1414,11 @@ def is_diagnosis_request(
         if _KNOWN_NET.search(text) and _NATURE_QUESTION.search(text) and len(hits) == 1 and hits[0] is _IS_IT:
             return False
         if hits == [_IS_IT] and _quotes_a_diagnosis(text):
+            return False
+        if hits == [_IS_IT] and (
+            (_TYPE_COUNTS.search(text) and _NAMED_TYPE.search(text))
+            or (_THESE_TUMOURS.search(text) and not _OWN_TUMOUR.search(text))
+        ):
             return False
         if hits == [_DIAGNOSE_ME] and (_TOOK_TO_DIAGNOSE.search(text) or _NOT_ASKING_TO_DIAGNOSE.search(text)):
             return False

@@ -36,6 +36,13 @@ GENERAL_QUESTIONS = [
     "My letter says 'typical carcinoid of the bronchus'. Is that a lung NET?",
     # a comparison of two names
     "what's a neuroendocrine carcinoma, is that a different thing to a NET?",
+    # a verdict asked of NETs in general, not of someone's tumour
+    "Is a carcinoid tumour cancer or not? Nobody in the family agrees.",
+    "neuroendocrine tumours are cancer, yes or no?",
+    # whether a named type counts as a NET
+    "My uncle had a paraganglioma years ago. Is that a type of NET as well?",
+    # "these tumours" as the topic
+    "Are these tumours getting more common?",
 ]
 
 REQUESTS = [
@@ -126,6 +133,12 @@ def test_a_diagnosis_wondered_about_is_not_stated(text):
         "Uncle's scan: 3 cm mass in the pancreas. From that size, benign or malignant for him?",
         "Does 'atypical carcinoid' on my mum's biopsy report mean it's really a carcinoma?",
         "my dad has a NET and my face goes red at work now. does that mean ive got one as well?",
+        # a verdict on the person's own result
+        "Ki-67 of 7% on the biopsy, so which grade am I?",
+        "is mine a NEC or a NET? the letter doesn't say",
+        "typical or atypical, which one is mine?",
+        "My chromogranin came back just under the limit. Am I in the clear?",
+        "red patches on my chest, photo attached, carcinoid?",
     ],
 )
 def test_a_verdict_asked_on_a_finding_or_on_someone_elses_guess_is_a_request(text):
