@@ -460,36 +460,37 @@ def _clauses(text: str) -> List[_Clause]:
             sentence += 1
     out: List[_Clause] = []
     prev: Optional[_Clause] = None
+    strong_at = [bool(_STRONG_LIVE.search(text[start:end])) for start, end, _ in spans]
     # A story told in the past goes on in the next sentence ("Eight months ago he went into a crisis
     # during surgery. His blood pressure dropped, he went bright red"): a sentence with a verb in
     # the past and no word of now inherits the past from the sentence before.
     now_in = {
         sent
-        for start, end, sent in spans
-        if _NOW.search(text[start:end]) or _STRONG_LIVE.search(text[start:end]) or _MINUTES_AGO.search(text[start:end])
+        for (start, end, sent), strong in zip(spans, strong_at, strict=True)
+        if strong or _NOW.search(text[start:end]) or _MINUTES_AGO.search(text[start:end])
     }
-    for start, end, sent in spans:
+    for (start, end, sent), strong in zip(spans, strong_at, strict=True):
         chunk = text[start:end]
-        strong = bool(_STRONG_LIVE.search(chunk))
+        present_verb = bool(_PERSONAL_LIVE.search(chunk))
         own = bool(_OWN_START.search(chunk)) or strong
-        personal_live = bool(_PERSONAL_LIVE.search(chunk)) or strong
+        personal_live = present_verb or strong
         topical = _topical_marker(chunk) is not None
         hypothetical = _hypothetical_in(chunk)
         same = prev is not None and prev.sentence == sent
         inh_topical = bool(same and prev and (prev.topical or prev.inherited_topical) and not (own and personal_live))
         inh_hypo = bool(same and prev and (prev.hypothetical or prev.inherited_hypothetical) and not (own and personal_live))
         past_here = bool(_PAST.search(chunk) or _CHRONIC.search(chunk))
-        present_verb = bool(_PERSONAL_LIVE.search(chunk))
-        inh_past = bool(same and prev and (prev.past or prev.inherited_past) and not strong and not present_verb)
-        story = bool(
-            not same
-            and prev
-            and (prev.past or prev.inherited_past or prev.story_past)
-            and sent not in now_in
-            and _PAST_VERB.search(chunk)
-            and not strong
-            and not present_verb
-        )
+        # What the clause before says of the past carries on unless this one is said now.
+        carries = prev is not None and not strong and not present_verb
+        inh_past = bool(carries and same and prev and (prev.past or prev.inherited_past))
+        if not carries or prev is None:
+            story = False
+        elif same:
+            story = prev.story_past
+        else:
+            story = bool(
+                (prev.past or prev.inherited_past or prev.story_past) and sent not in now_in and _PAST_VERB.search(chunk)
+            )
         clause = _Clause(
             start,
             end,
@@ -503,7 +504,7 @@ def _clauses(text: str) -> List[_Clause]:
             inh_topical,
             inh_hypo,
             inh_past,
-            story or bool(same and prev and prev.story_past and not strong and not present_verb),
+            story,
         )
         out.append(clause)
         prev = clause
@@ -1324,7 +1325,8 @@ _VERDICT_ON_REPORT = _rx(
 # or 3?", "is mine a NEC", "is mine one of the aggressive ones?", "typical or atypical, which one is
 # mine?", "which organ is it?", "am I in the clear?", "medullary thyroid cancer or not?", "photo
 # attached", "whether the tumour removed ought to be classified as malignant". Counted only with a
-# finding named or the person's own (`_MINE`): "which type is the most common?" asks in general.
+# finding named, or the person's own words or a figure of theirs (`_MINE`): "which type is the
+# most common?" asks in general.
 _VERDICT_ON_MINE = _rx(
     r"\b(?:which|what)\s+(?:grade|type|kind|stage|one|organ|sort)\s+(?:(?:is|am|are)\s+(?:mine|i|hers|his|theirs|that|it|this|she|he)\b|"
     r"(?:do|did)\s+(?:i|we)\s+have\b|(?:does|did)\s+(?:he|she|my \w+)\s+have\b|(?:is|was)\s+(?:it|that|this)\b)|"
