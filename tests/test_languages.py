@@ -23,6 +23,11 @@ from bot.dialogue import Turn, respond
 from bot.referral import REGIONS
 from evaluation.safety_checks import check_other_language_reply
 
+
+def _mixed_languages(path: Path) -> bool:
+    return bool((yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("mixed_languages"))
+
+
 DATA = yaml.safe_load((PROJECT_ROOT / "tests" / "data" / "other_languages.yml").read_text(encoding="utf-8"))
 FOREIGN: Dict[str, Dict[str, List[str]]] = DATA["languages"]
 IN_BANKS: Dict[str, str] = DATA["in_banks"]
@@ -30,9 +35,10 @@ BANKS = sorted(
     [PROJECT_ROOT / "tests" / name for name in ("question_bank.yml", "question_bank_fresh.yml", "question_bank_unseen.yml")]
     + [PROJECT_ROOT / "tests" / "safety_cases.yml"]
     + list((PROJECT_ROOT / "data" / "nlu").rglob("*.yml"))
-    # (data/acts/pending is not trained on; its persona files mix in other languages on purpose)
-    + list((PROJECT_ROOT / "data" / "acts").glob("*.yml"))
+    + [path for path in (PROJECT_ROOT / "data" / "acts").glob("*.yml") if not _mixed_languages(path)]
 )
+# data/acts persona files that mix in messages wholly in other languages, on purpose (`mixed_languages: true`)
+MIXED_ACT_FILES = sorted(path for path in (PROJECT_ROOT / "data" / "acts").glob("*.yml") if _mixed_languages(path))
 MIN_DETECTED_PER_LANGUAGE = 10  # of the 12 messages of each language
 MIN_DETECTED_OVERALL = 0.95
 MAX_MEAN_CPU_MS = 5.0
@@ -190,6 +196,14 @@ def test_no_english_message_of_the_banks_gets_the_reply(bank):
             flagged[text] = found
     assert flagged == {text: code for text, code in IN_BANKS.items() if text in flagged}, flagged
     assert all(text in flagged for text in IN_BANKS if text in bank_texts(bank))
+
+
+@pytest.mark.parametrize("path", MIXED_ACT_FILES, ids=lambda p: p.name)
+def test_act_files_marked_as_mixed_really_hold_messages_in_other_languages(path: Path) -> None:
+    """A file is skipped above only when it says so and the detector finds other languages in it."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    texts = [t for texts in data["examples"].values() for t in texts]
+    assert sum(1 for t in texts if languages.detect(t).language is not None) >= 5
 
 
 def test_the_listed_bank_messages_in_another_language_are_in_the_banks():

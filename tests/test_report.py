@@ -242,7 +242,9 @@ def test_the_page_is_self_contained_and_shows_every_section(events, vocabulary):
 
 
 def test_texts_are_hidden_by_default_and_shown_escaped_when_asked_for(events, vocabulary):
-    hostile = [*events, *turn("d", "<script>alert(1)</script> blorf", "nlu_fallback", NOW - 60)]
+    # (gibberish after it, so that the reply is the fallback: "<script>" alone now reads as an
+    # injection attempt, off-topic, which the report does not list as unanswered)
+    hostile = [*events, *turn("d", "<script>alert(1)</script> blorf fnord wug zibble quux", "nlu_fallback", NOW - 60)]
     page = render(hostile, vocabulary, with_texts=False)
     assert 'id="texts-hidden"' in page and "NETBOT_REPORT_TEXTS=1 make report" in page
     assert GIBBERISH not in page and UNCOVERED not in page and "alert(1)" not in page
