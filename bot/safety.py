@@ -1277,7 +1277,11 @@ _VERDICT_ON_KNOWN = _rx(
     r"\bwhat (?:grade|stage) (?:does (?:that|this|it) make|am i|is (?:mine|hers|his))\b|"
     r"\b(?:does|do|did)\s+(?:my|his|her|their)\s+(?:[\w'-]+\s+){0,2}?(?:scans?|results?|reports?|biopsy|bloods?|tests?)\s+(?:show|mean|say)\b|"
     r"\b(?:is|are|could|might)\s+(?:that|this|it|these|those)\s+(?:be\s+)?(?:my|his|her|their|our)\s+(?:[\w'-]+\s+){0,2}?(?:nets?|cancers?|tumou?rs?|carcinoids?)\s+"
-    r"(?:spreading|growing|coming back|back|returning|getting bigger)\b"
+    r"(?:spreading|growing|coming back|back|returning|getting bigger)\b|"
+    # "does that mean her pancreatic tumour is making insulin again?", "can you confirm progression?"
+    r"\b(?:my|his|her|their|our)\s+(?:[\w'-]+\s+){0,2}?(?:tumou?r|net|cancer|carcinoid|insulinoma|gastrinoma)\s+is\s+"
+    r"(?:making|producing|releasing|growing|spreading|active|working)\b[^.?!]{0,30}?\bagain\b|"
+    r"\b(?:confirm|tell (?:me|him|her|them))\s+(?:the\s+|a\s+)?(?:progression|recurrence|relapse|spread|metastas[ie]s)\b"
 )
 # A verdict asked on a finding, a reading or a word of a letter for the person asking: "does
 # that / a 5-HIAA of 12 / 'likely' mean I've got one?", "have I got cancer or not?", "is the 9 mm
