@@ -258,10 +258,14 @@ def _load_lexicon(directory: str) -> Lexicon:
                 bool(entry.get("calms_classifier", False)),
             )
         )
+
     # (A reading too: "SpO2 88" is one number, too few examples of it for the classifier's doubt.)
-    final = frozenset(
-        name for section in ("signs", "readings") for name, entry in (signs_doc.get(section) or {}).items() if entry.get("final")
-    )
+    def marked(flag: str, sections: Sequence[str] = ("signs",)) -> frozenset:
+        return frozenset(
+            name for section in sections for name, entry in (signs_doc.get(section) or {}).items() if entry.get(flag)
+        )
+
+    final = marked("final", ("signs", "readings"))
     return Lexicon(
         signs,
         mentions,
@@ -271,9 +275,9 @@ def _load_lexicon(directory: str) -> Lexicon:
         {"signs": signs_doc, "contexts": contexts_doc},
         final,
         other_languages,
-        frozenset(name for name, entry in (signs_doc.get("signs") or {}).items() if entry.get("background")),
+        marked("background"),
         frozenset(c.name for c in contexts if c.calms_classifier),
-        frozenset(name for name, entry in (signs_doc.get("signs") or {}).items() if entry.get("chronic_live")),
+        marked("chronic_live"),
     )
 
 
@@ -486,7 +490,8 @@ def _clauses(text: str) -> List[_Clause]:
         same = prev is not None and prev.sentence == sent
         inh_topical = bool(same and prev and (prev.topical or prev.inherited_topical) and not (own and personal_live))
         inh_hypo = bool(same and prev and (prev.hypothetical or prev.inherited_hypothetical) and not (own and personal_live))
-        past_here = bool(_PAST.search(chunk) or _CHRONIC.search(chunk))
+        past_tense, chronic = bool(_PAST.search(chunk)), bool(_CHRONIC.search(chunk))
+        past_here = past_tense or chronic
         # What the clause before says of the past carries on unless this one is said now.
         carries = prev is not None and not strong and not present_verb
         inh_past = bool(carries and same and prev and (prev.past or prev.inherited_past))
@@ -512,7 +517,7 @@ def _clauses(text: str) -> List[_Clause]:
             inh_hypo,
             inh_past,
             story,
-            bool(_CHRONIC.search(chunk)) and not _PAST.search(chunk) and not strong,
+            chronic and not past_tense and not strong,
         )
         out.append(clause)
         prev = clause
@@ -936,8 +941,9 @@ def decide_act(
         elif rules.settled and not rules.signs and scores.emergency < t["emergency_settled"]:
             model = False
         # Every warning sign the rules found is out of the present (over now, negated, asked about,
-        # planned for): the classifier alone needs `emergency_out_of_present`.
-        elif rules.out_of_present and not rules.signs and scores.emergency < t["emergency_out_of_present"]:
+        # planned for; `out_of_present` is empty when any sign is live): the classifier alone needs
+        # `emergency_out_of_present`.
+        elif rules.out_of_present and scores.emergency < t["emergency_out_of_present"]:
             model = False
         # Mostly words the models never saw ("blah blah insulinoma wibble", a language the detector
         # missed) and no warning sign: the classifier alone needs `emergency_settled`.

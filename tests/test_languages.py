@@ -28,6 +28,7 @@ def _mixed_languages(path: Path) -> bool:
     return bool((yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("mixed_languages"))
 
 
+_ACT_FILES = {path: _mixed_languages(path) for path in (PROJECT_ROOT / "data" / "acts").glob("*.yml")}
 DATA = yaml.safe_load((PROJECT_ROOT / "tests" / "data" / "other_languages.yml").read_text(encoding="utf-8"))
 FOREIGN: Dict[str, Dict[str, List[str]]] = DATA["languages"]
 IN_BANKS: Dict[str, str] = DATA["in_banks"]
@@ -35,10 +36,10 @@ BANKS = sorted(
     [PROJECT_ROOT / "tests" / name for name in ("question_bank.yml", "question_bank_fresh.yml", "question_bank_unseen.yml")]
     + [PROJECT_ROOT / "tests" / "safety_cases.yml"]
     + list((PROJECT_ROOT / "data" / "nlu").rglob("*.yml"))
-    + [path for path in (PROJECT_ROOT / "data" / "acts").glob("*.yml") if not _mixed_languages(path)]
+    + [path for path, mixed in _ACT_FILES.items() if not mixed]
 )
 # data/acts persona files that mix in messages wholly in other languages, on purpose (`mixed_languages: true`)
-MIXED_ACT_FILES = sorted(path for path in (PROJECT_ROOT / "data" / "acts").glob("*.yml") if _mixed_languages(path))
+MIXED_ACT_FILES = sorted(path for path, mixed in _ACT_FILES.items() if mixed)
 MIN_DETECTED_PER_LANGUAGE = 10  # of the 12 messages of each language
 MIN_DETECTED_OVERALL = 0.95
 MAX_MEAN_CPU_MS = 5.0
