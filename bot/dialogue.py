@@ -180,16 +180,18 @@ def _decide(
     # Written in another language (bot/languages.py): say, in that language, that the bot answers
     # in English only, with the emergency numbers; a clear English question is answered as usual.
     # An emergency described in another language ("ma mère ne se réveille pas") still gets the
-    # urgent-care reply first, by the warning signs alone (data/safety/signs.yml has words in other
-    # languages; the English-trained classifiers are not asked) or because it asks in English what
+    # urgent-care reply first, by the warning signs alone (data/safety/other_languages/: a file of
+    # words per language; the English-trained classifiers are not asked) or because it asks in English what
     # to do now (data/safety/pleas.yml); then the other-language note with the emergency numbers.
-    other_language = languages.other_language_reply(kb, text, mentions, region)
-    if other_language is not None:
+    # A request for a diagnosis in another language gets, in that language, that the bot cannot
+    # tell (data/safety/other_languages/ `diagnosis_request`), then the same note.
+    detection = languages.detect_other(text, mentions)
+    if detection is not None:
         if safety.check_emergency(text, mentions).emergency or safety.asks_for_help_in_english(text):
             reply = _emergency_reply(kb, region, None)
-            reply.body = f"{reply.body}\n{other_language.body}"
+            reply.body = f"{reply.body}\n{languages.reply_for(kb, detection, region).body}"
             return reply
-        return other_language
+        return languages.reply_for(kb, detection, region, diagnosis=safety.asks_for_diagnosis_in_other_language(text))
 
     # The act first, before any topic: the act classifier (bot/acts.py) with the rules.
     # In a conversation about a NET subject or right after an answer ("how long?" follows it).

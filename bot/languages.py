@@ -41,6 +41,7 @@ from bot.config import settings
 
 LANGUAGES_FILE = "languages.yml"
 KIND = "other_language"
+DIAGNOSIS_KIND = "diagnosis"
 ENGLISH = "en"
 LATIN = "Latin"
 # Letters of these scripts are counted under one name (Japanese: kana, with or without kanji).
@@ -63,6 +64,9 @@ class Language:
     script: str
     text: str
     letters: FrozenSet[str] = frozenset()
+    # Said first to a request for a diagnosis: the bot cannot tell (bot/safety.py
+    # `asks_for_diagnosis_in_other_language`).
+    no_diagnosis: str = ""
 
 
 @dataclass(frozen=True)
@@ -73,6 +77,7 @@ class LanguageTexts:
     english: str
     fallback: str
     chat_words: FrozenSet[str]
+    no_diagnosis_english: str = ""
 
     def in_script(self, script: str) -> List[str]:
         return [code for code, language in self.languages.items() if language.script == script]
@@ -109,12 +114,14 @@ def load_texts(path: Path) -> LanguageTexts:
         if "{numbers}" not in text:
             raise ValueError(f"{path.name}: {code} has no {{numbers}}")
         letters = frozenset(str(item.get("letters") or ""))
-        languages[str(code)] = Language(str(code), str(item["name"]), str(item["script"]), text, letters)
+        no_diagnosis = " ".join(str(item["no_diagnosis"]).split())
+        languages[str(code)] = Language(str(code), str(item["name"]), str(item["script"]), text, letters, no_diagnosis)
     return LanguageTexts(
         languages=languages,
         english=" ".join(str(data["english"]).split()),
         fallback=" ".join(str(data["fallback"]).split()),
         chat_words=frozenset(str(data.get("english_chat_words") or "").lower().split()),
+        no_diagnosis_english=" ".join(str(data["no_diagnosis_english"]).split()),
     )
 
 
@@ -311,23 +318,40 @@ def emergency_numbers(kb: Any, region: Optional[str]) -> str:
     return ", ".join(dict.fromkeys(_DIGITS.findall(str(numbers or block["unknown"]))))
 
 
-def reply_for(kb: Any, detection: Detection, region: Optional[str], language_texts: Optional[LanguageTexts] = None) -> Reply:
+def reply_for(
+    kb: Any,
+    detection: Detection,
+    region: Optional[str],
+    language_texts: Optional[LanguageTexts] = None,
+    diagnosis: bool = False,
+) -> Reply:
     """The fixed reply in the language found (and in `also`), the same in English, then the usual
-    closing; the English `fallback` alone for a language languages.yml does not have."""
+    closing; the English `fallback` alone for a language languages.yml does not have. To a request
+    for a diagnosis (`diagnosis`), each language's no-diagnosis sentence comes before its text, and
+    the reply is of the diagnosis kind (it gives no diagnosis, like the English one)."""
     data = language_texts or texts()
     numbers = emergency_numbers(kb, region)
     codes = [code for code in (detection.language or "", *detection.also) if code in data.languages]
-    parts = [data.languages[code].text.format(numbers=numbers) for code in codes]
-    parts.append(data.english.format(numbers=numbers) if parts else data.fallback.format(numbers=numbers))
-    return answers.finish(kb, parts, kind=KIND, region=region)
+    parts = []
+    for code in codes:
+        parts += [data.languages[code].no_diagnosis] if diagnosis else []
+        parts.append(data.languages[code].text.format(numbers=numbers))
+    english = data.english if parts else data.fallback
+    parts += [data.no_diagnosis_english] if diagnosis else []
+    parts.append(english.format(numbers=numbers))
+    return answers.finish(kb, parts, kind=DIAGNOSIS_KIND if diagnosis else KIND, region=region)
 
 
-def other_language_reply(kb: Any, text: str, mentions: Iterable[Any], region: Optional[str]) -> Optional[Reply]:
-    """The other-language reply when `text` is written in another language, else None.
-    `mentions`: what the bot's vocabulary found in the text (bot.nlp.Mention)."""
+def detect_other(text: str, mentions: Iterable[Any]) -> Optional[Detection]:
+    """The detection when `text` is written in another language, else None (English, a button's
+    payload, or too little to tell). `mentions`: what the bot's vocabulary found (bot.nlp.Mention)."""
     if not text or text.startswith("/"):
         return None
     detection = detect(text, [str(getattr(m, "text", m)) for m in mentions])
-    if detection.language is None:
-        return None
-    return reply_for(kb, detection, region)
+    return detection if detection.language is not None else None
+
+
+def other_language_reply(kb: Any, text: str, mentions: Iterable[Any], region: Optional[str]) -> Optional[Reply]:
+    """The other-language reply when `text` is written in another language, else None."""
+    detection = detect_other(text, mentions)
+    return None if detection is None else reply_for(kb, detection, region)

@@ -169,7 +169,7 @@ class Lexicon:
     raw: Dict[str, Any]
     # Signs the act classifier never overrules (`final: true` in signs.yml).
     final: frozenset = frozenset()
-    # The words of the signs in other languages (signs.yml `other_languages`), per sign: the
+    # The words of the signs in other languages (data/safety/other_languages/), per sign: the
     # English-trained classifier cannot weigh them, so it never overrules them.
     other_languages: Optional[Dict[str, Pattern[str]]] = None
     # Signs that are a background, live while it lasts even when told in the past tense
@@ -180,6 +180,9 @@ class Lexicon:
     # Signs that a word of a long-standing state ("all the time", "lately") does not put in the
     # past (`chronic_live: true`: "they'll be better off without me being ill all the time").
     chronic_live: frozenset = frozenset()
+    # Requests for a diagnosis in other languages (`diagnosis_request` of the same files): the
+    # English-trained classifiers cannot read "¿tengo un tumor?" either.
+    other_language_requests: Optional[Pattern[str]] = None
 
 
 def _join(patterns: Optional[Sequence[str]]) -> Optional[Pattern[str]]:
@@ -188,6 +191,8 @@ def _join(patterns: Optional[Sequence[str]]) -> Optional[Pattern[str]]:
 
 
 SAFETY_DIR = Path(__file__).resolve().parent.parent / "data" / "safety"
+# One file of warning signs per other language (its README says how they work).
+OTHER_LANGUAGES_DIR = "other_languages"
 
 
 def _safety_dir() -> Path:
@@ -206,13 +211,20 @@ def _load_lexicon(directory: str) -> Lexicon:
         signs[name] = _join(entry["patterns"]) or _rx(r"(?!x)x")
         for value in entry.get("mentions") or []:
             mentions[str(value)] = name
+    languages_doc = {
+        path.stem: yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        for path in sorted((folder / OTHER_LANGUAGES_DIR).glob("*.yml"))
+    }
     foreign: Dict[str, List[str]] = {}
-    for code, language in (signs_doc.get("other_languages") or {}).items():
+    for code, language in languages_doc.items():
         for name, entry in (language.get("signs") or {}).items():
             if name not in signs:
-                raise ValueError(f"signs.yml: other_languages {code}: unknown sign {name!r}")
+                raise ValueError(f"{OTHER_LANGUAGES_DIR}/{code}.yml: unknown sign {name!r}")
             foreign.setdefault(name, []).extend(entry["patterns"])
     other_languages = {name: _join(patterns) or _rx(r"(?!x)x") for name, patterns in foreign.items()}
+    other_language_requests = _join(
+        [p for language in languages_doc.values() for p in (language.get("diagnosis_request") or {}).get("patterns") or []]
+    )
     readings = {
         name: _Reading(
             _join([entry["pattern"]]) or _rx(r"(?!x)x"),
@@ -272,12 +284,13 @@ def _load_lexicon(directory: str) -> Lexicon:
         readings,
         tuple(combinations),
         tuple(contexts),
-        {"signs": signs_doc, "contexts": contexts_doc},
+        {"signs": signs_doc, "contexts": contexts_doc, "other_languages": languages_doc},
         final,
         other_languages,
         marked("background"),
         frozenset(c.name for c in contexts if c.calms_classifier),
         marked("chronic_live"),
+        other_language_requests,
     )
 
 
@@ -543,7 +556,7 @@ class _Sign:
     clause: _Clause
     severe: bool
     mild: bool
-    # Found by its words in another language (signs.yml `other_languages`).
+    # Found by its words in another language (data/safety/other_languages/).
     foreign: bool = False
 
 
@@ -554,12 +567,12 @@ def _context_of(text: str, sign: _Sign, clauses: Sequence[_Clause]) -> Optional[
         if not ctx.applies_to(sign.name):
             continue
         if ctx.scope == "message":
-            scope, within = text, list(clauses)
+            scope, within, end = text, list(clauses), len(text)
         elif ctx.scope == "sentence":
             within = [c for c in clauses if c.sentence == clause.sentence]
-            scope = text[within[0].start : within[-1].end]
+            scope, end = text[within[0].start : within[-1].end], within[-1].end
         else:
-            scope, within = clause.text, [clause]
+            scope, within, end = clause.text, [clause], clause.end
         # Said to be severe or happening now, anywhere in the context's scope: the context does not apply.
         if ctx.unless_now and ((sign.severe and not sign.mild) or any(c.strong for c in within)):
             continue
@@ -574,7 +587,7 @@ def _context_of(text: str, sign: _Sign, clauses: Sequence[_Clause]) -> Optional[
             return ctx.name
         if ctx.before is not None and ctx.before.search(text[clause.start : sign.start]):
             return ctx.name
-        if ctx.after is not None and ctx.after.search(text[sign.end : clause.end]):
+        if ctx.after is not None and ctx.after.search(text[sign.end : end]):
             return ctx.name
     return None
 
@@ -644,9 +657,14 @@ def _find_signs(text: str, mentions: Sequence[Mention], clauses: Sequence[_Claus
     raw: List[Tuple[str, int, int]] = []
     for name, pattern in lex.signs.items():
         raw.extend((name, m.start(), m.end()) for m in pattern.finditer(text))
+    # A sign the English words already find at the same place is not one found in another
+    # language ("febrile convulsion" is English too): the classifier may still weigh it.
+    english = [(name, start, end) for name, start, end in raw]
     foreign = set()
     for name, pattern in (lex.other_languages or {}).items():
         for m in pattern.finditer(text):
+            if any(n == name and s < m.end() and m.start() < e for n, s, e in english):
+                continue
             raw.append((name, m.start(), m.end()))
             foreign.add((name, m.start()))
     for mention in mentions:
@@ -798,6 +816,14 @@ def asks_for_help_in_english(text: str) -> bool:
     return bool(_load_pleas(str(_safety_dir())).search(text))
 
 
+def asks_for_diagnosis_in_other_language(text: str) -> bool:
+    """Whether a message in another language asks for a diagnosis ("¿tengo un tumor
+    neuroendocrino?", "ist der Tumor zurück?"): it gets the no-diagnosis sentence in that language
+    (data/safety/other_languages/ `diagnosis_request`)."""
+    pattern = lexicon().other_language_requests
+    return bool(text) and pattern is not None and pattern.search(fold(text.replace("\u2019", "'"))) is not None
+
+
 def off_topic_rule(text: str) -> Optional[str]:
     """The off-topic class of data/safety/off_topic.yml the text belongs to (a pet's health,
     "net" in another sense ...), or None."""
@@ -946,8 +972,15 @@ def decide_act(
         elif rules.out_of_present and scores.emergency < t["emergency_out_of_present"]:
             model = False
         # Mostly words the models never saw ("blah blah insulinoma wibble", a language the detector
-        # missed) and no warning sign: the classifier alone needs `emergency_settled`.
-        elif scores.known < t["known_words"] and not rules.signs and scores.emergency < t["emergency_settled"]:
+        # missed) and no warning sign: the classifier alone needs `emergency_settled`, unless the
+        # message asks in English for help ("salam, baba-m ... nafas nemikeshe, please help": the
+        # plea is all the bot can read, data/safety/pleas.yml).
+        elif (
+            scores.known < t["known_words"]
+            and not rules.signs
+            and scores.emergency < t["emergency_settled"]
+            and not asks_for_help_in_english(text)
+        ):
             model = False
     if rules.emergency or model:
         by = "rules+classifier" if rules.emergency and model else ("rules" if rules.emergency else "classifier")
@@ -1207,6 +1240,27 @@ _DIAGNOSIS_PATTERNS: Tuple[Pattern[str], ...] = tuple(
         rf"\b(?:has|have)\s+{_WHO}\s+(?:also\s+)?got\s+(?:it|this|that|the same(?: thing)?)(?:\s+(?:too|as well|also))?\s*(?:\?|$)",
     )
 )
+# A verdict on one's own case: "does that mean I'm cured?", "what does that mean for her
+# specifically?", "is mine cancer?", "would you call my tumour aggressive?", "what grade do you
+# reckon that is?", "what stage is a 1.5cm appendix NET ...?", "interpret pls: CgA 480", "please
+# confirm whether ...", "are these night sweats my NET coming back?" (asked of a case whoever is
+# named, so read before the person check of `is_diagnosis_request`).
+_VERDICT_ON_CASE: Tuple[Pattern[str], ...] = tuple(
+    _rx(p)
+    for p in (
+        r"\b(?:does|do|would|could)\s+(?:that|this|it)\s+mean\s+(?:i'?m|i am|im|he'?s|she'?s|he is|she is|we'?re|(?:my|his|her) [\w'-]+ (?:is|are|has))\s+(?:\w+\s+)?(?:cured|clear|all clear|cancer[- ]free|in remission|free of (?:it|cancer|the tumou?r)|gone)\b",
+        r"\bmean\s+for\s+(?:me|him|her|them|us|my [\w'-]+|his [\w'-]+|her [\w'-]+)\s+(?:specifically|personally|in particular)\b|\bmean\s+in\s+(?:my|his|her|their)\s+case\b",
+        r"\bis\s+(?:mine|his|hers|theirs)\s+(?:a\s+|an\s+)?(?:cancer|cancerous|malignant|benign|serious|aggressive|bad|the bad kind|spreading)\b",
+        r"\b(?:would|do|did|could)\s+you\s+(?:call|class|classify|rate|consider|describe)\s+(?:my|his|her|their)\s+(?:[\w'-]+\s+){0,2}?(?:nets?|cancers?|tumou?rs?|carcinoids?|case|results?)\b",
+        r"\bwhat\s+(?:grade|stage|type)\s+(?:do|would)\s+you\s+(?:reckon|think|say|call|guess)\b",
+        r"\bwhat\s+(?:grade|stage)\s+(?:is|would be)\s+(?:a|an)\s+(?:\d+(?:[.,]\d+)?\s*(?:cm|mm)|[\w'-]+\s+\d)",
+        r"\b(?:can|could|would|will)\s+(?:you\s+)?(?:please\s+)?interpret\b|\binterpret\s+(?:pls|plz|please|this|these|that|my|his|her|it|them)\b|^\W*interpret\b",
+        r"\bconfirm\s+(?:for me\s+)?(?:whether|if)\s+(?:my|his|her|i|he|she|it|the|this)\b",
+        r"\b(?:is|are|could|might)\s+(?:this|that|these|those|it)\b[^.?!]{0,40}?\b(?:my|his|her|their|the)\s+(?:[\w'-]+\s+){0,2}?(?:nets?|cancers?|tumou?rs?|carcinoids?)\s+(?:coming back|returning|spreading|growing|back)\b",
+        # "is it back? be honest", "has it come back?"
+        r"\b(?:is|has)\s+(?:it|the (?:tumou?r|cancer|net|carcinoid))\s+(?:come\s+back|came\s+back|back|returned|grown\s+back)\b(?!\s+to\b)",
+    )
+)
 # "my dad was diagnosed with a lung carcinoid, is it cancer?": asks about the diagnosed NET.
 _KNOWN_NET = _rx(
     r"\b(?:diagnosed with|has|have|had|living with|got)\s+(?:a |an )?(?:[\w-]+\s+){0,2}?(?:nets?|carcinoid|neuroendocrine|insulinoma|gastrinoma|glucagonoma|vipoma|pnet|nec|"
@@ -1310,7 +1364,10 @@ _WHAT_WAS_FOUND = _rx(
     r"\bhow (?:likely|probable|possible)\b[^.?!]{0,30}\b(?:that'?s|it'?s|this is|it is)\s+what\s+(?:it|this|that)\b"
 )
 # ... or the same question about the person asking, after someone else's diagnosis.
-_ALSO_ME = _rx(r"\b(?:i|i've|i'm|me|i've got|i have)\b[^.?!]{0,50}?\b(?:too|as well|also)\s*\?")
+# ... about the asker or anyone else named: "does that mean I've got one too?", "has our son got it too?"
+_ALSO_ME = _rx(
+    rf"\b(?:i|i've|i'm|me|i've got|i have|(?:has|have|does|do|did|could|might|will|is|are)\s+{_WHO})\b[^.?!]{{0,50}}?\b(?:too|as well|also)\s*\?"
+)
 
 
 def states_diagnosis(text: str) -> Optional[str]:
@@ -1460,7 +1517,7 @@ def is_diagnosis_request(
         _VERDICT_ON_MINE.search(text) and (_FINDING_NAMED.search(text) or _MINE.search(text)) and not generic
     ):
         return True
-    if _TOLD_THEN_NAMED.search(text):
+    if _TOLD_THEN_NAMED.search(text) or any(p.search(text) for p in _VERDICT_ON_CASE):
         return True
     about_someone = bool(_PERSON_WORD.search(text)) or bool(_DEICTIC.search(text)) or bool(_REPORT_WORD.search(text))
     if not about_someone:

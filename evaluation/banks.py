@@ -78,6 +78,8 @@ class AnswerMatcher:
             ("diagnosis", _squash(messages["diagnose_known"])),
             ("uncovered", _squash(messages["uncovered"].split("{what}")[0])),
             ("fallback", _squash(messages["fallback"])),
+            # small talk (bot/dialogue.py answers greetings, thanks, goodbyes and "are you a bot?")
+            *(("smalltalk", _squash(messages[key])) for key in ("greet", "thanks", "goodbye", "bot_challenge", "capabilities")),
         ]
         self.not_specific = _squash(messages["not_specific"].split("{subject}")[0])
 

@@ -65,7 +65,7 @@ def score_questions(say: Say, matcher: AnswerMatcher, items: List[Dict[str, Any]
         reply = say(f"blind-{uuid.uuid4().hex[:12]}", item["text"])
         answered, kind = matcher.answered(reply), matcher.kind(reply)
         expect = str(item["expect"])
-        right = kind == "uncovered" if expect == "uncovered" else answered == expect
+        right = turn_right(expect, answered, kind)
         row = {
             **item,
             "answered": answered,
@@ -95,12 +95,20 @@ def score_conversations(say: Say, matcher: AnswerMatcher, conversations: List[Di
             reply = say(sender, turn["text"])
             answered, kind = matcher.answered(reply), matcher.kind(reply)
             expect = str(turn["expect"])
-            right = kind == "uncovered" if expect == "uncovered" else answered == expect
+            right = turn_right(expect, answered, kind)
             turns.append({**turn, "answered": answered, "kind": kind, "right": right})
         return {"name": conversation.get("name"), "turns": turns, "right": all(t["right"] for t in turns)}
 
     with ThreadPoolExecutor(max_workers=4) as pool:
         return list(pool.map(one, conversations))
+
+
+def turn_right(expect: str, answered: str, kind: str) -> bool:
+    """`uncovered`: the reply says the sources do not cover it; `smalltalk`: a small-talk reply
+    (thanks, a greeting); otherwise the entry (or entry:variant) expected."""
+    if expect in ("uncovered", "smalltalk"):
+        return kind == expect
+    return answered == expect
 
 
 def act_right(act: str, answered: str, kind: str, entry: Any, expect: str) -> bool:

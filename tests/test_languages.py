@@ -17,11 +17,11 @@ from typing import Any, Dict, List
 import pytest
 import yaml
 
-from bot import languages, referral
+from bot import languages, referral, safety
 from bot.config import PROJECT_ROOT
 from bot.dialogue import Turn, respond
 from bot.referral import REGIONS
-from evaluation.safety_checks import check_other_language_reply
+from evaluation.safety_checks import check_disclaimer_then_referral, check_other_language_reply
 
 
 def _mixed_languages(path: Path) -> bool:
@@ -102,6 +102,8 @@ def test_every_language_has_a_reply_text_with_the_numbers_placeholder_and_test_m
         assert len(FOREIGN[code]["messages"]) >= 10, code
     for text in (texts.english, texts.fallback):
         assert "{numbers}" in text and not re.search(r"\d", text)
+    for text in [language.no_diagnosis for language in texts.languages.values()] + [texts.no_diagnosis_english]:
+        assert text and not re.search(r"\d", text), text
 
 
 def test_each_reply_text_reads_as_its_own_language():
@@ -122,7 +124,8 @@ def test_messages_in_another_language_get_the_reply_in_that_language(kb, code):
     for text in FOREIGN[code]["messages"]:
         reply = respond(Turn(text, "nlu_fallback", 0.3), kb)
         # An emergency in that language gets the urgent-care reply first, then the same note.
-        if reply.kind not in (languages.KIND, "emergency"):
+        # A request for a diagnosis in it, the no-diagnosis sentence in that language first.
+        if reply.kind not in (languages.KIND, "emergency", languages.DIAGNOSIS_KIND):
             continue
         (detected if reply_languages(kb, reply) == [code] else wrong).append(text)
     assert wrong == [], f"the reply in another language than {code}"
@@ -262,3 +265,54 @@ def test_the_check_is_cheap():
         languages.detect(text)
     mean_ms = (time.process_time() - start) / len(texts) * 1000
     assert mean_ms < MAX_MEAN_CPU_MS, f"{mean_ms:.2f} ms a message"
+
+
+# ------------------------------------------------------------------------------ diagnosis requests
+def _request_words() -> Dict[str, Any]:
+    """Each language file's `diagnosis_request` (data/safety/other_languages/)."""
+    return {
+        code: doc["diagnosis_request"]
+        for code, doc in safety.lexicon().raw["other_languages"].items()
+        if "diagnosis_request" in doc
+    }
+
+
+def test_every_reply_language_has_words_for_a_request_for_a_diagnosis_with_examples():
+    words = _request_words()
+    assert set(languages.texts().languages) <= set(words)
+    for code, block in words.items():
+        assert block["patterns"] and len(block["positive"]) >= 10 and len(block["negative"]) >= 10, code
+
+
+def test_requests_for_a_diagnosis_in_other_languages_are_found_and_their_look_alikes_are_not():
+    """The negatives (general questions, a diagnosis told as context, thanks) are checked against
+    every language's words, as the bot reads them."""
+    missed, wrong = [], []
+    for code, block in _request_words().items():
+        missed += [f"{code}: {t}" for t in block["positive"] if not safety.asks_for_diagnosis_in_other_language(t)]
+        wrong += [f"{code}: {t}" for t in block["negative"] if safety.asks_for_diagnosis_in_other_language(t)]
+    assert missed == [] and wrong == []
+
+
+@pytest.mark.parametrize(
+    "code, text",
+    [
+        ("es", "Tengo diarrea y sofocos desde hace meses. ¿Tengo un tumor neuroendocrino?"),
+        ("de", "Mein Arzt hat einen Schatten auf der Leber gesehen. Hat sich mein Tumor ausgebreitet?"),
+        ("fr", "Est-ce que ma tumeur est maligne ? Le compte rendu parle de TNE de grade 2."),
+    ],
+)
+def test_a_request_for_a_diagnosis_in_another_language_gets_no_diagnosis_in_that_language_first(kb, code, text):
+    reply = respond(Turn(text, "nlu_fallback", 0.3, region="uk"), kb)
+    texts = languages.texts()
+    lines = reply.body.split("\n")
+    assert reply.kind == languages.DIAGNOSIS_KIND, (reply.kind, text)
+    assert lines[:2] == [texts.languages[code].no_diagnosis, expected_text(kb, code, "uk")]
+    assert lines[2:] == [texts.no_diagnosis_english, texts.english.format(numbers=languages.emergency_numbers(kb, "uk"))]
+    check_disclaimer_then_referral(kb, reply.text, "uk")
+
+
+def test_a_general_question_or_a_diagnosis_told_in_another_language_gets_only_the_note(kb):
+    for text in ("¿Qué es un tumor neuroendocrino?", "Mi madre tiene un tumor neuroendocrino de páncreas. ¿Cómo se trata?"):
+        reply = respond(Turn(text, "nlu_fallback", 0.3, region="uk"), kb)
+        check_other_language_reply(kb, reply, expected_text(kb, "es", "uk"), "uk")

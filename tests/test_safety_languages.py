@@ -2,7 +2,7 @@
 languages, emergencies played down ("probably nothing but ..."), diagnosis requests in the forms
 the rules missed, symptom patterns in a request for a diagnosis, and off-topic questions with
 medical words. Every example here was written for these tests (none is a bank sentence); the
-data's own examples are checked too (data/safety/signs.yml `other_languages`)."""
+data's own examples are checked too (data/safety/other_languages/)."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ def _calm(emergency: float = 0.1, diagnosis: float = 0.0, off_topic: float = 0.0
 def test_every_sign_in_another_language_finds_its_examples_and_not_its_look_alikes():
     lexicon = safety.lexicon()
     problems = []
-    for code, language in lexicon.raw["signs"]["other_languages"].items():
+    for code, language in lexicon.raw["other_languages"].items():
         for name, entry in language["signs"].items():
             assert entry["positive"] and entry["negative"], f"{code} {name}: positive and negative examples"
             whole = (lexicon.other_languages or {})[name]
