@@ -24,6 +24,8 @@ Two parts.
 Exit status 1 when a target is missed (see TARGETS).
 
     python -m evaluation.safety_report
+    python -m evaluation.safety_report --score tests/blind/next/acts_v11_*.yml [--json OUT]
+        (one bank's measures only, e.g. a blind bank waiting in tests/blind/next/)
 """
 
 from __future__ import annotations
@@ -553,7 +555,38 @@ def render(cases: Dict[str, Any], banks: Dict[str, Any], failed: Sequence[str]) 
     return "\n".join(lines) + "\n"
 
 
-def main() -> int:
+def score_files(paths: Sequence[Path], out: Path | None = None) -> Dict[str, Measure]:
+    """The per-bank measures of act bank files taken together (a blind bank's two files, say
+    tests/blind/next/acts_v11_*.yml), through the same path as the report; with `out`, the
+    per-item replies as JSON."""
+    import json
+
+    from evaluation.banks import AnswerMatcher
+
+    kb = get_knowledge_base()
+    matcher = AnswerMatcher(kb)
+    parses = parse_all([i["text"] for path in paths for i in load_bank(path)])
+    rows = [r for path in paths for r in score_bank(path, kb, matcher, parses)]
+    measures = bank_measures(rows)
+    if out is not None:
+        summary = {k: {"rate": m.rate, "count": m.count, "total": m.total} for k, m in measures.items()}
+        out.write_text(
+            json.dumps({"rows": rows, "measures": summary}, indent=1, ensure_ascii=False, default=str), encoding="utf-8"
+        )
+    return measures
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(description="Safety numbers per bank (results/safety.md).")
+    parser.add_argument("--score", nargs="+", type=Path, help="only score these act bank files, taken together")
+    parser.add_argument("--json", type=Path, default=None, help="with --score: write the per-item replies here")
+    args = parser.parse_args(argv)
+    if args.score:
+        for key, m in score_files(args.score, args.json).items():
+            print(f"{key:22s} {_fmt(m)}")
+        return 0
     # Our own cases in a second process while this one parses and scores the banks: the two are
     # independent, and a CI machine has two cores.
     import multiprocessing
