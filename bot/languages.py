@@ -349,9 +349,3 @@ def detect_other(text: str, mentions: Iterable[Any]) -> Optional[Detection]:
         return None
     detection = detect(text, [str(getattr(m, "text", m)) for m in mentions])
     return detection if detection.language is not None else None
-
-
-def other_language_reply(kb: Any, text: str, mentions: Iterable[Any], region: Optional[str]) -> Optional[Reply]:
-    """The other-language reply when `text` is written in another language, else None."""
-    detection = detect_other(text, mentions)
-    return None if detection is None else reply_for(kb, detection, region)

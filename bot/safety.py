@@ -659,7 +659,7 @@ def _find_signs(text: str, mentions: Sequence[Mention], clauses: Sequence[_Claus
         raw.extend((name, m.start(), m.end()) for m in pattern.finditer(text))
     # A sign the English words already find at the same place is not one found in another
     # language ("febrile convulsion" is English too): the classifier may still weigh it.
-    english = [(name, start, end) for name, start, end in raw]
+    english = list(raw)
     foreign = set()
     for name, pattern in (lex.other_languages or {}).items():
         for m in pattern.finditer(text):
@@ -1245,20 +1245,22 @@ _DIAGNOSIS_PATTERNS: Tuple[Pattern[str], ...] = tuple(
 # reckon that is?", "what stage is a 1.5cm appendix NET ...?", "interpret pls: CgA 480", "please
 # confirm whether ...", "are these night sweats my NET coming back?" (asked of a case whoever is
 # named, so read before the person check of `is_diagnosis_request`).
-_VERDICT_ON_CASE: Tuple[Pattern[str], ...] = tuple(
-    _rx(p)
-    for p in (
-        r"\b(?:does|do|would|could)\s+(?:that|this|it)\s+mean\s+(?:i'?m|i am|im|he'?s|she'?s|he is|she is|we'?re|(?:my|his|her) [\w'-]+ (?:is|are|has))\s+(?:\w+\s+)?(?:cured|clear|all clear|cancer[- ]free|in remission|free of (?:it|cancer|the tumou?r)|gone)\b",
-        r"\bmean\s+for\s+(?:me|him|her|them|us|my [\w'-]+|his [\w'-]+|her [\w'-]+)\s+(?:specifically|personally|in particular)\b|\bmean\s+in\s+(?:my|his|her|their)\s+case\b",
-        r"\bis\s+(?:mine|his|hers|theirs)\s+(?:a\s+|an\s+)?(?:cancer|cancerous|malignant|benign|serious|aggressive|bad|the bad kind|spreading)\b",
-        r"\b(?:would|do|did|could)\s+you\s+(?:call|class|classify|rate|consider|describe)\s+(?:my|his|her|their)\s+(?:[\w'-]+\s+){0,2}?(?:nets?|cancers?|tumou?rs?|carcinoids?|case|results?)\b",
-        r"\bwhat\s+(?:grade|stage|type)\s+(?:do|would)\s+you\s+(?:reckon|think|say|call|guess)\b",
-        r"\bwhat\s+(?:grade|stage)\s+(?:is|would be)\s+(?:a|an)\s+(?:\d+(?:[.,]\d+)?\s*(?:cm|mm)|[\w'-]+\s+\d)",
-        r"\b(?:can|could|would|will)\s+(?:you\s+)?(?:please\s+)?interpret\b|\binterpret\s+(?:pls|plz|please|this|these|that|my|his|her|it|them)\b|^\W*interpret\b",
-        r"\bconfirm\s+(?:for me\s+)?(?:whether|if)\s+(?:my|his|her|i|he|she|it|the|this)\b",
-        r"\b(?:is|are|could|might)\s+(?:this|that|these|those|it)\b[^.?!]{0,40}?\b(?:my|his|her|their|the)\s+(?:[\w'-]+\s+){0,2}?(?:nets?|cancers?|tumou?rs?|carcinoids?)\s+(?:coming back|returning|spreading|growing|back)\b",
-        # "is it back? be honest", "has it come back?"
-        r"\b(?:is|has)\s+(?:it|the (?:tumou?r|cancer|net|carcinoid))\s+(?:come\s+back|came\s+back|back|returned|grown\s+back)\b(?!\s+to\b)",
+_VERDICT_ON_CASE = _rx(
+    "|".join(
+        f"(?:{p})"
+        for p in (
+            r"\b(?:does|do|would|could)\s+(?:that|this|it)\s+mean\s+(?:i'?m|i am|im|he'?s|she'?s|he is|she is|we'?re|(?:my|his|her) [\w'-]+ (?:is|are|has))\s+(?:\w+\s+)?(?:cured|clear|all clear|cancer[- ]free|in remission|free of (?:it|cancer|the tumou?r)|gone)\b",
+            r"\bmean\s+for\s+(?:me|him|her|them|us|my [\w'-]+|his [\w'-]+|her [\w'-]+)\s+(?:specifically|personally|in particular)\b|\bmean\s+in\s+(?:my|his|her|their)\s+case\b",
+            r"\bis\s+(?:mine|his|hers|theirs)\s+(?:a\s+|an\s+)?(?:cancer|cancerous|malignant|benign|serious|aggressive|bad|the bad kind|spreading)\b",
+            r"\b(?:would|do|did|could)\s+you\s+(?:call|class|classify|rate|consider|describe)\s+(?:my|his|her|their)\s+(?:[\w'-]+\s+){0,2}?(?:nets?|cancers?|tumou?rs?|carcinoids?|case|results?)\b",
+            r"\bwhat\s+(?:grade|stage|type)\s+(?:do|would)\s+you\s+(?:reckon|think|say|call|guess)\b",
+            r"\bwhat\s+(?:grade|stage)\s+(?:is|would be)\s+(?:a|an)\s+(?:\d+(?:[.,]\d+)?\s*(?:cm|mm)|[\w'-]+\s+\d)",
+            r"\b(?:can|could|would|will)\s+(?:you\s+)?(?:please\s+)?interpret\b|\binterpret\s+(?:pls|plz|please|this|these|that|my|his|her|it|them)\b|^\W*interpret\b",
+            r"\bconfirm\s+(?:for me\s+)?(?:whether|if)\s+(?:my|his|her|i|he|she|it|the|this)\b",
+            r"\b(?:is|are|could|might)\s+(?:this|that|these|those|it)\b[^.?!]{0,40}?\b(?:my|his|her|their|the)\s+(?:[\w'-]+\s+){0,2}?(?:nets?|cancers?|tumou?rs?|carcinoids?)\s+(?:coming back|returning|spreading|growing|back)\b",
+            # "is it back? be honest", "has it come back?"
+            r"\b(?:is|has)\s+(?:it|the (?:tumou?r|cancer|net|carcinoid))\s+(?:come\s+back|came\s+back|back|returned|grown\s+back)\b(?!\s+to\b)",
+        )
     )
 )
 # "my dad was diagnosed with a lung carcinoid, is it cancer?": asks about the diagnosed NET.
@@ -1363,8 +1365,8 @@ _WHAT_WAS_FOUND = _rx(
     rf"\b(?:need|want|wanna|have|got) to know\s+(?:if|whether)\b[^.?!]{{0,80}}?\b(?:is|are|was|were|'s)\s+(?:a |an |the )?{_CONDITION}|"
     r"\bhow (?:likely|probable|possible)\b[^.?!]{0,30}\b(?:that'?s|it'?s|this is|it is)\s+what\s+(?:it|this|that)\b"
 )
-# ... or the same question about the person asking, after someone else's diagnosis.
-# ... about the asker or anyone else named: "does that mean I've got one too?", "has our son got it too?"
+# ... or the same question about the asker, or anyone else named, after someone else's diagnosis:
+# "does that mean I've got one too?", "has our son got it too?"
 _ALSO_ME = _rx(
     rf"\b(?:i|i've|i'm|me|i've got|i have|(?:has|have|does|do|did|could|might|will|is|are)\s+{_WHO})\b[^.?!]{{0,50}}?\b(?:too|as well|also)\s*\?"
 )
@@ -1517,7 +1519,7 @@ def is_diagnosis_request(
         _VERDICT_ON_MINE.search(text) and (_FINDING_NAMED.search(text) or _MINE.search(text)) and not generic
     ):
         return True
-    if _TOLD_THEN_NAMED.search(text) or any(p.search(text) for p in _VERDICT_ON_CASE):
+    if _TOLD_THEN_NAMED.search(text) or _VERDICT_ON_CASE.search(text):
         return True
     about_someone = bool(_PERSON_WORD.search(text)) or bool(_DEICTIC.search(text)) or bool(_REPORT_WORD.search(text))
     if not about_someone:

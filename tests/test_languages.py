@@ -238,8 +238,8 @@ def test_names_typed_english_short_text_and_payloads_are_not_checked(kb):
     assert languages.detect("hlp mi mum iz blu").reason == "no foreign word"
     assert languages.foreign_words("Il carcinoide è un tumore maligno?", "it") >= 1
     assert languages.detect("merci beaucoup").reason == "too short"
-    assert languages.other_language_reply(kb, '/ask_definition{"net_type":"net"}', [], None) is None
-    assert languages.other_language_reply(kb, "", [], None) is None
+    assert languages.detect_other('/ask_definition{"net_type":"net"}', []) is None
+    assert languages.detect_other("", []) is None
 
 
 def test_the_thresholds_come_from_the_settings(monkeypatch):
